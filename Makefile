@@ -1,0 +1,55 @@
+# mesobot — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+UV_VERSION := 0.13.8
+export RASA_TELEMETRY_ENABLED := false
+export PYTHONPATH := $(CURDIR)
+export UV_PYTHON_DOWNLOADS := never
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.DEFAULT_GOAL := help
+.PHONY: help install lock train run shell test test-stories validate lint clean
+
+help: ## Show this help
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -x $(UV) || $(PY) -m pip install --quiet uv==$(UV_VERSION)
+	$(UV) pip install --python $(PY) --no-deps --require-hashes -r requirements.lock
+	@mkdir -p $(HOME)/.config/rasa && $(PY) -m rasa telemetry disable >/dev/null 2>&1 || true
+	@touch $@
+
+install: $(VENV)/.installed ## Create .venv from the pinned lock (only when the lock changed)
+
+lock: ## Re-resolve requirements.in into requirements.lock (needs the registry)
+	@test -x $(UV) || $(MAKE) install
+	$(UV) pip compile requirements.in --python-version 3.10 --override requirements-overrides.txt \
+		--generate-hashes --quiet -o requirements.lock
+
+train: install ## Train the Rasa model if data or config changed
+	$(PY) -m bot train
+
+run: install ## Install, train if needed, start every process; Ctrl-C stops them
+	$(PY) -m bot run
+
+shell: install ## Chat with the running bot in this terminal (after `make run`)
+	$(PY) -m bot shell
+
+validate: install ## Check the training data for conflicts and mistakes
+	$(PY) -m rasa data validate --data data/nlu data/rules data/stories
+
+lint: install ## ruff
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: install ## Install and run every test (trains once if needed)
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest
+
+clean: ## Remove the virtualenv, models and local databases
+	rm -rf $(VENV) models .run .pytest_cache .ruff_cache results

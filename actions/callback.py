@@ -1,0 +1,88 @@
+"""The callback form: validates name, phone and best time, then stores them."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions import context
+from actions.validation import clean_name, clean_phone, clean_time
+from bot.store.escalations import save_callback
+
+log = logging.getLogger(__name__)
+
+
+class ValidateCallbackForm(FormValidationAction):
+    """Rejects answers that cannot be a name, a phone number or a time, and asks again."""
+
+    def name(self) -> str:
+        """Validation action for callback_form."""
+        return "validate_callback_form"
+
+    def validate_callback_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Keep a plausible name."""
+        name = clean_name(str(value or ""))
+        if name is None:
+            dispatcher.utter_message(response="utter_callback_invalid_name")
+        return {"callback_name": name}
+
+    def validate_callback_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Keep a phone number of 7-15 digits."""
+        phone = clean_phone(str(value or ""))
+        if phone is None:
+            dispatcher.utter_message(response="utter_callback_invalid_phone")
+        return {"callback_phone": phone}
+
+    def validate_callback_time(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Keep a short time preference."""
+        when = clean_time(str(value or ""))
+        if when is None:
+            dispatcher.utter_message(response="utter_callback_invalid_time")
+        return {"callback_time": when}
+
+
+class ActionSaveCallback(Action):
+    """Stores the callback details on the conversation's escalation and confirms them."""
+
+    def name(self) -> str:
+        """Action name used in domain.yml and rules."""
+        return "action_save_callback"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Save, then read the details back to the patient."""
+        name = tracker.get_slot("callback_name")
+        phone = tracker.get_slot("callback_phone")
+        when = tracker.get_slot("callback_time")
+        try:
+            save_callback(
+                context.sessions(),
+                tracker.sender_id,
+                context.channel_of(tracker),
+                name=name,
+                phone=phone,
+                best_time=when,
+            )
+        except SQLAlchemyError:
+            log.exception("could not save callback details for %s", tracker.sender_id)
+        dispatcher.utter_message(
+            response="utter_callback_saved",
+            callback_name=name,
+            callback_phone=phone,
+            callback_time=when,
+            **context.clinic().template_values(),
+        )
+        return [SlotSet("callback_offered", False)]

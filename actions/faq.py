@@ -1,0 +1,56 @@
+"""Answers every FAQ intent from the knowledge base."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import context
+
+
+DETAIL_ENTITY = "faq_detail"
+
+
+def detail_payload(intent: str) -> str:
+    """Button payload that asks for the details of an FAQ entry."""
+    return "/" + intent + json.dumps({DETAIL_ENTITY: "more"}, separators=(",", ":"))
+
+
+def wants_details(tracker: Tracker) -> bool:
+    """True when the patient pressed "Tell me more"."""
+    entities = tracker.latest_message.get("entities") or []
+    return any(entity.get("entity") == DETAIL_ENTITY for entity in entities)
+
+
+class ActionAnswerFaq(Action):
+    """The documented answer for the latest FAQ intent, or its details on "Tell me more"."""
+
+    def name(self) -> str:
+        """Action name used in domain.yml and rules."""
+        return "action_answer_faq"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Say the disclaimer once per conversation, then the answer (or its details)."""
+        intent = context.intent_of(tracker)
+        entry = context.knowledge().get(intent or "")
+        if entry is None:
+            dispatcher.utter_message(response="utter_fallback")
+            return []
+        events: list[EventType] = [SlotSet("fallback_count", 0)]
+        if not tracker.get_slot("disclaimer_shown"):
+            dispatcher.utter_message(response="utter_disclaimer")
+            events.append(SlotSet("disclaimer_shown", True))
+        if wants_details(tracker):
+            dispatcher.utter_message(response="utter_faq_details", details=entry.details)
+        else:
+            answer = entry.render(context.clinic().template_values())
+            dispatcher.utter_message(
+                response="utter_faq_answer", answer=answer, detail_payload=detail_payload(entry.intent)
+            )
+        return events

@@ -1,0 +1,92 @@
+"""Passing the patient to clinic staff, bookings, and the fallback that offers a person."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions import context
+from bot.store.escalations import Flag, record_flag
+
+log = logging.getLogger(__name__)
+
+# After this many misunderstood messages in a row the conversation goes to staff.
+FALLBACKS_BEFORE_ESCALATION = 2
+
+
+def escalate(tracker: Tracker, kind: str, severity: str, **fields: Any) -> None:
+    """Record an escalation for the latest message; a database error never silences the bot."""
+    flag = Flag(
+        conversation_id=tracker.sender_id,
+        channel=context.channel_of(tracker),
+        kind=kind,
+        severity=severity,
+        message_id=context.message_id_of(tracker),
+        text=tracker.latest_message.get("text") or "",
+        **fields,
+    )
+    try:
+        record_flag(context.sessions(), flag)
+    except SQLAlchemyError:
+        # The transcript is still in Rasa's tracker store; staff can recover it from there.
+        log.exception("could not record %s escalation for %s", kind, tracker.sender_id)
+
+
+class ActionRequestHuman(Action):
+    """The patient asked for a person: open an escalation and tell them what happens next."""
+
+    def name(self) -> str:
+        """Action name used in domain.yml and rules."""
+        return "action_request_human"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Record the request and give the clinic's phone and hours."""
+        escalate(tracker, kind="human_requested", severity="normal")
+        dispatcher.utter_message(response="utter_handoff", **context.clinic().template_values())
+        return [SlotSet("fallback_count", 0)]
+
+
+class ActionBookAppointment(Action):
+    """How to book: the clinic's booking link if it has one, and its phone."""
+
+    def name(self) -> str:
+        """Action name used in domain.yml and rules."""
+        return "action_book_appointment"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Point the patient at the booking link or phone."""
+        clinic = context.clinic()
+        response = "utter_book" if clinic.booking_url else "utter_book_by_phone"
+        dispatcher.utter_message(response=response, **clinic.template_values())
+        return []
+
+
+class ActionFallback(Action):
+    """Low confidence: say what the bot can help with; the second time, hand over to staff."""
+
+    def name(self) -> str:
+        """Action name used in domain.yml and rules."""
+        return "action_fallback"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Offer topics and a person; escalate when the bot failed twice in a row."""
+        count = int(tracker.get_slot("fallback_count") or 0) + 1
+        if count >= FALLBACKS_BEFORE_ESCALATION:
+            escalate(tracker, kind="bot_failed", severity="normal")
+            dispatcher.utter_message(
+                response="utter_fallback_again", **context.clinic().template_values()
+            )
+        else:
+            dispatcher.utter_message(response="utter_fallback")
+        return [SlotSet("fallback_count", count)]

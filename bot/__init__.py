@@ -1,0 +1,1 @@
+"""mesobot: gateway, safety component, store and command line."""

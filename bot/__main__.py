@@ -1,0 +1,101 @@
+"""Command line: `python -m bot {train,migrate,run,shell}` (the Makefile calls these)."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import uuid
+from types import FrameType
+
+import httpx
+
+from bot.launcher import Stack, StartupError
+from bot.model import ensure_model
+from bot.settings import Settings
+from bot.store.migrate import upgrade
+
+
+def train(settings: Settings) -> int:
+    """Train if the training data or config changed."""
+    print(f"Model: {ensure_model(settings)}")
+    return 0
+
+
+def migrate(settings: Settings) -> int:
+    """Bring the database schema up to date."""
+    upgrade(settings.database_url)
+    print(f"Database up to date: {settings.database_url}")
+    return 0
+
+
+def run(settings: Settings) -> int:
+    """Start everything, print where to talk to it, and stop it all on Ctrl-C."""
+    model = ensure_model(settings)
+    upgrade(settings.database_url)
+    stack = Stack(settings, model)
+    print("Starting the action server and Rasa (loading the model takes a little while)...")
+    try:
+        stack.start()
+    except StartupError as error:
+        print(f"Could not start mesobot: {error}", file=sys.stderr)
+        return 1
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    print(
+        f"\nmesobot is running.\n"
+        f"  Rasa REST channel: {settings.rasa_url}/webhooks/rest/webhook\n"
+        f"  Action server:     http://127.0.0.1:{settings.action_port}/health\n"
+        f"  Chat in a terminal: make shell   (logs in {settings.run_dir / 'logs'})\n"
+        f"Press Ctrl-C to stop.",
+        flush=True,
+    )
+    try:
+        signal.pause()
+    except KeyboardInterrupt:
+        print("\nStopping...", flush=True)
+    finally:
+        stack.stop()
+    return 0
+
+
+def shell(settings: Settings) -> int:
+    """A terminal chat with the running bot through its REST channel."""
+    url = f"{settings.rasa_url}/webhooks/rest/webhook"
+    sender = f"shell-{uuid.uuid4().hex[:8]}"
+    print("Type a message (Ctrl-D to quit).")
+    with httpx.Client(timeout=60) as client:
+        while True:
+            try:
+                text = input("you> ")
+            except EOFError:
+                print()
+                return 0
+            try:
+                replies = client.post(url, json={"sender": sender, "message": text}).json()
+            except httpx.HTTPError as error:
+                print(f"(cannot reach mesobot at {url}: {error}; is `make run` running?)")
+                continue
+            for reply in replies:
+                if "text" in reply:
+                    print(f"bot> {reply['text']}")
+                for button in reply.get("buttons", []):
+                    print(f"     [{button['title']}] -> {button['payload']}")
+
+
+COMMANDS = {"train": train, "migrate": migrate, "run": run, "shell": shell}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command and run it with settings from the environment."""
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    parser.add_argument("command", choices=sorted(COMMANDS))
+    args = parser.parse_args(argv)
+    return COMMANDS[args.command](Settings.from_env())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""Renders Rasa's endpoints.yml from the settings (action server, tracker store)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy.engine import make_url
+
+from bot.settings import Settings
+
+
+def tracker_store(database_url: str) -> dict[str, Any]:
+    """Rasa SQL tracker store settings for the same database the escalations use."""
+    url = make_url(database_url)
+    dialect = url.get_backend_name()
+    if dialect == "sqlite":
+        return {"type": "SQL", "dialect": "sqlite", "db": url.database}
+    store: dict[str, Any] = {"type": "SQL", "dialect": dialect, "db": url.database}
+    for key, value in (
+        ("url", url.host),
+        ("port", url.port),
+        ("username", url.username),
+        ("password", url.password),
+    ):
+        if value is not None:
+            store[key] = value
+    return store
+
+
+def render_endpoints(settings: Settings, action_port: int | None = None) -> dict[str, Any]:
+    """The endpoints configuration as a dict."""
+    port = action_port or settings.action_port
+    return {
+        "action_endpoint": {"url": f"http://127.0.0.1:{port}/webhook"},
+        "tracker_store": tracker_store(settings.database_url),
+    }
+
+
+def write_endpoints(settings: Settings, path: Path, action_port: int | None = None) -> Path:
+    """Write endpoints.yml for a `rasa run` and return its path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(render_endpoints(settings, action_port), sort_keys=False))
+    return path

@@ -1,0 +1,154 @@
+"""Starts the action server and Rasa (and later the gateway), waits until healthy, stops them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+
+from bot.endpoints import write_endpoints
+from bot.model import rasa_env
+from bot.settings import Settings
+
+
+class StartupError(RuntimeError):
+    """A process exited or did not become healthy in time."""
+
+
+@dataclass
+class Service:
+    """One child process and how to tell it is ready."""
+
+    name: str
+    command: list[str]
+    health_url: str
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self, cwd: Path, env: dict[str, str]) -> None:
+        """Start in its own process group, so stopping it also stops its children."""
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                self.command,
+                cwd=cwd,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+
+    def healthy(self) -> bool:
+        """True when the health URL answers 200."""
+        try:
+            return httpx.get(self.health_url, timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def log_tail(self, lines: int = 30) -> str:
+        """The end of the process's log, for error messages."""
+        if not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self, timeout: float) -> None:
+        """SIGTERM the process group, then SIGKILL whatever is left after the timeout."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(self.process.pid, sig)
+            except ProcessLookupError:
+                return
+            try:
+                self.process.wait(timeout=timeout)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+
+
+@dataclass
+class Stack:
+    """The mesobot processes for one clinic, on the ports in the settings."""
+
+    settings: Settings
+    model: Path
+    services: list[Service] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        logs = s.run_dir / "logs"
+        endpoints = write_endpoints(s, s.run_dir / "endpoints.yml")
+        python = sys.executable
+        rasa = [python, "-m", "rasa", "run", "--model", str(self.model), "--enable-api"]
+        rasa += ["--endpoints", str(endpoints), "--credentials", str(s.root / "credentials.yml")]
+        rasa += ["--interface", s.rasa_host, "--port", str(s.rasa_port)]
+        if s.rasa_token:
+            rasa += ["--auth-token", s.rasa_token]
+        token = f"?token={s.rasa_token}" if s.rasa_token else ""
+        self.services = [
+            Service(
+                "action server",
+                [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(s.action_port)],
+                f"http://127.0.0.1:{s.action_port}/health",
+                logs / "actions.log",
+            ),
+            Service("rasa", rasa, f"{s.rasa_url}/status{token}", logs / "rasa.log"),
+        ]
+
+    def start(self, timeout: float = 300) -> None:
+        """Start every service and wait until all are healthy (stopping all on failure)."""
+        env = rasa_env(self._env())
+        for service in self.services:
+            service.start(self.settings.root, env)
+        deadline = time.monotonic() + timeout
+        pending = list(self.services)
+        try:
+            while pending:
+                for service in list(pending):
+                    assert service.process is not None
+                    if service.process.poll() is not None:
+                        raise StartupError(f"{service.name} exited:\n{service.log_tail()}")
+                    if service.healthy():
+                        pending.remove(service)
+                if time.monotonic() > deadline:
+                    names = ", ".join(s.name for s in pending)
+                    raise StartupError(f"not healthy after {timeout:.0f}s: {names}")
+                time.sleep(0.5)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _env(self) -> dict[str, str]:
+        s = self.settings
+        return {
+            "DATABASE_URL": s.database_url,
+            "MESOBOT_CLINIC_FILE": str(s.clinic_file),
+            "MESOBOT_KNOWLEDGE_DIR": str(s.knowledge_dir),
+            "MESOBOT_SAFETY_DIR": str(s.safety_dir),
+        }
+
+    def stop(self, timeout: float = 15) -> None:
+        """Stop every service, last started first."""
+        for service in reversed(self.services):
+            service.stop(timeout)
+
+    def __enter__(self) -> Stack:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,1 @@
+"""Persistence: escalations and their triggering messages (SQLAlchemy, Alembic)."""

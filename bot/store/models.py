@@ -1,0 +1,97 @@
+"""Tables: one open escalation per conversation, and every message that triggered it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+# Stable constraint names, so Alembic migrations are the same on SQLite and PostgreSQL.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+Base = declarative_base(metadata=metadata)
+
+OPEN = "open"
+# Kinds, most serious first: an open escalation takes the most serious kind it has seen.
+KINDS = ("red_flag", "contraindication", "human_requested", "bot_failed")
+SEVERITIES = ("urgent", "high", "normal")
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now, for created/updated columns."""
+    return datetime.now(timezone.utc)
+
+
+class Escalation(Base):
+    """A conversation that needs staff, with what was flagged and the patient's callback."""
+
+    __tablename__ = "escalations"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(32), nullable=False)
+    kind = Column(String(32), nullable=False)
+    categories = Column(JSON, nullable=False, default=list)
+    severity = Column(String(16), nullable=False)
+    status = Column(String(16), nullable=False, default=OPEN)
+    message = Column(Text, nullable=False)
+    matched = Column(JSON, nullable=False, default=list)
+    other_mentions = Column(JSON, nullable=False, default=list)
+    callback_name = Column(String(80))
+    callback_phone = Column(String(32))
+    callback_time = Column(String(120))
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+    triggers = relationship("Trigger", back_populates="escalation", order_by="Trigger.id")
+
+    __table_args__ = (
+        # At most one open escalation per conversation, even with several action servers.
+        Index(
+            "uq_escalations_open_conversation",
+            "conversation_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+
+class Trigger(Base):
+    """One patient message that raised or updated an escalation (never stored twice)."""
+
+    __tablename__ = "escalation_triggers"
+
+    id = Column(Integer, primary_key=True)
+    escalation_id = Column(Integer, ForeignKey("escalations.id"), nullable=False, index=True)
+    conversation_id = Column(String(255), nullable=False)
+    message_id = Column(String(255), nullable=False)
+    kind = Column(String(32), nullable=False)
+    categories = Column(JSON, nullable=False, default=list)
+    text = Column(Text, nullable=False)
+    matched = Column(JSON, nullable=False, default=list)
+    other_mentions = Column(JSON, nullable=False, default=list)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+    escalation = relationship("Escalation", back_populates="triggers")
+
+    __table_args__ = (UniqueConstraint("conversation_id", "message_id", name="uq_trigger_message"),)

@@ -1,0 +1,137 @@
+"""Shared fixtures: the trained model (once per session) and running stacks on free ports."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bot.launcher import Stack
+from bot.model import ensure_model
+from bot.settings import ROOT, Settings
+from bot.store.db import session_factory
+from bot.store.migrate import upgrade
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "DATABASE_TEST_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def settings_for(database_url: str, run_dir: Path, **extra: str) -> Settings:
+    env = {
+        "DATABASE_URL": database_url,
+        "MESOBOT_RUN_DIR": str(run_dir),
+        "RASA_PORT": str(free_port()),
+        "ACTION_SERVER_PORT": str(free_port()),
+        **extra,
+    }
+    return Settings.from_env(env)
+
+
+def postgres_or_skip() -> str:
+    """A fresh PostgreSQL database URL, or skip (fail under CI) when there is no server."""
+    try:
+        engine = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        name = f"mesobot_test_{uuid.uuid4().hex[:8]}"
+        with engine.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        engine.dispose()
+    except Exception as error:  # any connection failure means "no server here"
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {error}")
+    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres(url: str) -> None:
+    name = make_url(url).database
+    engine = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@dataclass
+class Bot:
+    """A running stack and a client for its REST channel."""
+
+    settings: Settings
+    client: httpx.Client
+
+    def say(self, sender: str, message: object, **metadata: object) -> list[dict]:
+        body: dict[str, object] = {"sender": sender, "message": message}
+        if metadata:
+            body["metadata"] = metadata
+        response = self.client.post("/webhooks/rest/webhook", json=body)
+        response.raise_for_status()
+        return response.json()
+
+    def texts(self, sender: str, message: object) -> list[str]:
+        return [reply.get("text", "") for reply in self.say(sender, message)]
+
+    def parse(self, message: str) -> dict:
+        response = self.client.post("/model/parse", json={"text": message})
+        response.raise_for_status()
+        return response.json()
+
+    @property
+    def sessions(self):  # noqa: ANN201 - sessionmaker
+        return session_factory(self.settings.database_url)
+
+
+@pytest.fixture(scope="session")
+def model() -> Path:
+    """The trained model; trains only when data or config changed since the last run."""
+    return ensure_model(Settings.from_env({}, root=ROOT))
+
+
+def _run_stack(settings: Settings, model: Path) -> Iterator[Bot]:
+    upgrade(settings.database_url)
+    with Stack(settings, model), httpx.Client(base_url=settings.rasa_url, timeout=60) as client:
+        yield Bot(settings, client)
+
+
+@pytest.fixture(scope="session")
+def bot(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
+    """Rasa + action server on SQLite (the embedded default)."""
+    run_dir = tmp_path_factory.mktemp("stack-sqlite")
+    yield from _run_stack(settings_for(f"sqlite:///{run_dir / 'mesobot.db'}", run_dir), model)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session."""
+    url = postgres_or_skip()
+    yield url
+    drop_postgres(url)
+
+
+@pytest.fixture(scope="session")
+def pg_bot(model: Path, postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
+    """Rasa + action server on PostgreSQL."""
+    run_dir = tmp_path_factory.mktemp("stack-postgres")
+    yield from _run_stack(settings_for(postgres_url, run_dir), model)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_bot(request: pytest.FixtureRequest) -> Bot:
+    """The same test against both databases."""
+    return request.getfixturevalue("bot" if request.param == "sqlite" else "pg_bot")
+
+
+def new_sender() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
