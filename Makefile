@@ -12,7 +12,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock train run shell test test-stories validate lint clean
+.PHONY: help install lock train run shell test validate lint bench clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -53,3 +53,6 @@ test: install ## Install and run every test (trains once if needed)
 
 clean: ## Remove the virtualenv, models and local databases
 	rm -rf $(VENV) models .run .pytest_cache .ruff_cache results
+
+bench: install ## Measure the safety component's cost per message (writes bench/results/)
+	$(PY) bench/safety_speed.py

@@ -11,7 +11,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import context
 
-
 DETAIL_ENTITY = "faq_detail"
 
 
@@ -51,6 +50,8 @@ class ActionAnswerFaq(Action):
         else:
             answer = entry.render(context.clinic().template_values())
             dispatcher.utter_message(
-                response="utter_faq_answer", answer=answer, detail_payload=detail_payload(entry.intent)
+                response="utter_faq_answer",
+                answer=answer,
+                detail_payload=detail_payload(entry.intent),
             )
         return events

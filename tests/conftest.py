@@ -89,7 +89,7 @@ class Bot:
         return response.json()
 
     @property
-    def sessions(self):  # noqa: ANN201 - sessionmaker
+    def sessions(self):
         return session_factory(self.settings.database_url)
 
 
@@ -121,7 +121,9 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def pg_bot(model: Path, postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
+def pg_bot(
+    model: Path, postgres_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Bot]:
     """Rasa + action server on PostgreSQL."""
     run_dir = tmp_path_factory.mktemp("stack-postgres")
     yield from _run_stack(settings_for(postgres_url, run_dir), model)

@@ -85,7 +85,11 @@ def test_contraindication_in_an_faq_question_is_answered_and_escalated(database)
         escalation = session.execute(select(Escalation)).scalar_one()
     assert escalation.conversation_id == "t-eliquis"
     assert escalation.channel == "telegram"
-    assert (escalation.kind, escalation.severity, escalation.status) == ("contraindication", "high", "open")
+    assert (escalation.kind, escalation.severity, escalation.status) == (
+        "contraindication",
+        "high",
+        "open",
+    )
     assert escalation.categories == ["anticoagulants"]
     assert escalation.message == "I take Eliquis, how much is a session?"
     assert escalation.matched[0]["text"] == "Eliquis"

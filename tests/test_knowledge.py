@@ -63,7 +63,7 @@ def test_every_faq_intent_has_exactly_one_entry(entries):
 
 def test_every_faq_intent_is_in_the_domain(entries):
     domain = yaml.safe_load((ROOT / "domain.yml").read_text())
-    assert FAQ_INTENTS <= set(domain["intents"])
+    assert set(domain["intents"]) >= FAQ_INTENTS
 
 
 def test_bundled_source_is_the_shared_source():
@@ -102,12 +102,20 @@ def test_answers_are_short(entries, intent):
 def test_key_rules_of_the_source_are_in_the_facts(entries):
     assert entries["ask_wash_hair"].facts["wash_hair_after_hours"] == 24
     assert entries["ask_exercise"].facts["avoid_vigorous_exercise_hours"] == 48
-    assert set(entries["ask_coffee_alcohol_smoking"].facts["avoid"]) == {"coffee", "alcohol", "smoking"}
+    assert set(entries["ask_coffee_alcohol_smoking"].facts["avoid"]) == {
+        "coffee",
+        "alcohol",
+        "smoking",
+    }
     cost = entries["ask_cost"].facts
     assert (cost["session_price_usd_min"], cost["session_price_usd_max"]) == (250, 600)
     assert cost["insurance_usually_covers"] is False
     sessions = entries["ask_sessions"].facts
-    assert (sessions["sessions"], sessions["session_minutes"], sessions["course_months"]) == (8, 30, 4)
+    assert (sessions["sessions"], sessions["session_minutes"], sessions["course_months"]) == (
+        8,
+        30,
+        4,
+    )
     assert sessions["results_visible_after_session"] == 5
     assert entries["ask_results"].facts["permanent"] is False
 
@@ -128,7 +136,7 @@ def test_no_answer_text_in_python():
 
 
 def test_malformed_entry_is_rejected_with_its_file_name():
-    with pytest.raises(KnowledgeError, match="broken.yml"):
+    with pytest.raises(KnowledgeError, match=r"broken\.yml"):
         parse_entry({"intent": "ask_cost"}, "broken.yml")
 
 

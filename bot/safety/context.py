@@ -35,7 +35,6 @@ class Windows:
 
     negation_before: int
     negation_after: int
-    third_party_after: int
 
 
 def _inside(span: Span, clause: Span) -> bool:
@@ -46,8 +45,8 @@ def _overlaps(span: Span, others: list[Span]) -> bool:
     return any(span[0] < other[1] and other[0] < span[1] for other in others)
 
 
-def _first_person_between(cues: Cues, start: int, end: int) -> bool:
-    return any(start <= fp[0] and fp[1] <= end for fp in cues.of("first_person"))
+def _first_person_between(cues: Cues, start: int, end: int, cue_type: str = "first_person") -> bool:
+    return any(start <= fp[0] and fp[1] <= end for fp in cues.of(cue_type))
 
 
 def assess(
@@ -55,11 +54,14 @@ def assess(
     clause: Span,
     cues: Cues,
     windows: Windows,
-    punctuation: Sequence[bool],
+    joiners: Sequence[bool],
+    question_mark: int | None = None,
 ) -> tuple[str, Span | None]:
     """Status of the mention and the cue span that decided it (None when affirmed).
 
-    `punctuation[i]` tells whether token i is punctuation, for "allergies: none".
+    `joiners[i]` tells whether token i may link a mention to a negation after it (":", "-").
+    `question_mark` is the position of a "?" ending the clause when questions that leave the
+    patient out count as general ones.
     """
     start, end = mention
     pseudo = cues.of("pseudo_negation")
@@ -73,12 +75,10 @@ def assess(
         ):
             return NEGATED, cue
     for cue in cues.of("negation_after"):
-        gap = range(end, cue[0])
         if (
-            _inside(cue, clause)
-            and cue[0] >= end
+            cue[0] >= end
             and cue[0] - end <= windows.negation_after
-            and all(punctuation[i] for i in gap)
+            and all(joiners[i] for i in range(end, cue[0]))
         ):
             return NEGATED, cue
 
@@ -89,8 +89,9 @@ def assess(
             and not _first_person_between(cues, cue[1], start)
         ):
             return OTHER_PERSON, cue
+    describes_self = _first_person_between(cues, clause[0], start, "self_subject")
     for cue in cues.of("third_party_after"):
-        if _inside(cue, clause) and end <= cue[0] <= end + windows.third_party_after:
+        if cue[0] == end and not describes_self:
             return OTHER_PERSON, cue
 
     for cue in cues.of("hypothetical"):
@@ -100,7 +101,10 @@ def assess(
         if before or _overlaps(cue, [mention]):
             return HYPOTHETICAL, cue
     for cue in cues.of("hypothetical_after"):
-        if _inside(cue, clause) and end <= cue[0] <= end + 1:
+        if cue[0] == end and not describes_self:
             return HYPOTHETICAL, cue
+
+    if question_mark is not None and not _first_person_between(cues, clause[0], clause[1]):
+        return HYPOTHETICAL, (question_mark, question_mark + 1)
 
     return AFFIRMED, None

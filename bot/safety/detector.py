@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict, dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import spacy
@@ -15,7 +16,9 @@ from bot.safety.lexicon import FUZZY_MIN_LENGTH, Lexicon, load_lexicon
 
 # Tokens that end a sentence or a clause; scopes of cues never cross them.
 SENTENCE_END = frozenset({".", "!", "?", ";", "\n"})
-CLAUSE_END = SENTENCE_END | {",", "(", ")", "/"}
+CLAUSE_END = SENTENCE_END | {",", "(", ")", "/", "-", "–", "—"}
+# What may stand between a mention and a negation after it: "allergies: none", "diabetes - no".
+JOINERS = frozenset({":", "-", "–", "—", "="})
 # Longer messages are read up to here: a safety mention is always near text a person wrote,
 # and the cap bounds the work one request can cause.
 MAX_CHARS = 20_000
@@ -56,11 +59,10 @@ class SafetyDetector:
         self.lexicon: Lexicon = load_lexicon(lexicon_dir, self._norms)
         vocab = self.nlp.vocab
         self._terms = Matcher(vocab)
-        self._required = Matcher(vocab)
         for category in self.lexicon.categories.values():
             self._terms.add(category.name, list(category.patterns), greedy="LONGEST")
-            if category.context_patterns:
-                self._required.add(category.name, list(category.context_patterns))
+        self._treatment = Matcher(vocab)
+        self._treatment.add("treatment", list(self.lexicon.treatment_context))
         self._cues = Matcher(vocab)
         for cue_type, patterns in self.lexicon.context.cues.items():
             self._cues.add(cue_type, list(patterns))
@@ -76,9 +78,7 @@ class SafetyDetector:
             for variant in _deletions(word) | {word}:
                 self._typos.setdefault(variant, word)
         context = self.lexicon.context
-        self._windows = Windows(
-            context.negation_window, context.negation_after_window, context.third_party_after_window
-        )
+        self._windows = Windows(context.negation_window, context.negation_after_window)
 
     def _norms(self, text: str) -> list[str]:
         return [token.norm_ for token in self.nlp.make_doc(text)]
@@ -105,16 +105,27 @@ class SafetyDetector:
             cue_spans[self.nlp.vocab.strings[match_id]].append((start, end))
         cues = Cues(dict(cue_spans))
         self._fix_typos(doc)
-        present = {self.nlp.vocab.strings[m] for m, _, _ in self._required(doc)}
+        about_treatment = bool(self._treatment(doc))
         clause_of = self._clauses(doc, cues)
-        punctuation = [token.is_punct for token in doc]
+        joiners = [token.text in JOINERS for token in doc]
         categories = self.lexicon.categories
         mentions: list[Mention] = []
         for match_id, start, end in sorted(self._terms(doc), key=lambda m: (m[1], m[2])):
             category = categories[self.nlp.vocab.strings[match_id]]
-            if category.context_patterns and category.name not in present:
+            if category.requires_treatment_context and not about_treatment:
                 continue
-            status, cue = assess((start, end), clause_of[start], cues, self._windows, punctuation)
+            following = doc[end].norm_ if end < len(doc) else ""
+            if (
+                category.trigger_means
+                and following in category.trigger_words
+                and not about_treatment
+            ):
+                category = categories[category.trigger_means]
+            clause = clause_of[start]
+            question = None
+            if category.general_questions and doc[clause[1] - 1].text == "?":
+                question = clause[1] - 1
+            status, cue = assess((start, end), clause, cues, self._windows, joiners, question)
             span = doc[start:end]
             mentions.append(
                 Mention(
@@ -139,11 +150,11 @@ class SafetyDetector:
         """For each token, the (start, end) of the clause it is in."""
         starts = {0}
         for token in doc:
-            if token.text in CLAUSE_END or token.is_space and "\n" in token.text:
+            if token.text in CLAUSE_END or (token.is_space and "\n" in token.text):
                 starts.add(token.i + 1)
         starts.update(start for start, _ in cues.of("clause_break"))
-        bounds = sorted(s for s in starts if s <= len(doc)) + [len(doc)]
+        bounds = sorted({*(s for s in starts if s < len(doc)), len(doc)})
         clause_of: list[tuple[int, int]] = []
-        for left, right in zip(bounds, bounds[1:], strict=False):
+        for left, right in pairwise(bounds):
             clause_of.extend([(left, right)] * (right - left))
         return clause_of

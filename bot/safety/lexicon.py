@@ -31,7 +31,12 @@ class Category:
     understood: str
     severity: str
     patterns: tuple[Pattern, ...]
-    context_patterns: tuple[Pattern, ...] = ()
+    requires_treatment_context: bool = False
+    general_questions: bool = False
+    # A mention right before one of these words names its trigger ("hives from lidocaine"):
+    # without treatment context it is read as this other category (a known allergy).
+    trigger_words: frozenset[str] = frozenset()
+    trigger_means: str | None = None
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,6 @@ class Context:
     cues: dict[str, tuple[Pattern, ...]]
     negation_window: int
     negation_after_window: int
-    third_party_after_window: int
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ class Lexicon:
 
     categories: dict[str, Category]
     context: Context
+    treatment_context: tuple[Pattern, ...]
     fuzzy_words: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -62,7 +67,7 @@ def compile_term(term: str, tokenize: Tokenize) -> list[Pattern]:
     patterns: list[Pattern] = [[]]
     for part in term.split():
         if part == "?":
-            patterns = [pattern + [{"OP": "?"}] for pattern in patterns]
+            patterns = [[*pattern, {"OP": "?"}] for pattern in patterns]
             continue
         single: set[str] = set()
         multi: list[list[str]] = []
@@ -75,7 +80,9 @@ def compile_term(term: str, tokenize: Tokenize) -> list[Pattern]:
         options: list[Pattern] = [[{"NORM": norm} for norm in norms] for norms in multi]
         if single:
             ordered = sorted(single)
-            options.append([{"NORM": {"IN": ordered}} if len(ordered) > 1 else {"NORM": ordered[0]}])
+            options.append(
+                [{"NORM": {"IN": ordered}} if len(ordered) > 1 else {"NORM": ordered[0]}]
+            )
         patterns = [pattern + option for pattern in patterns for option in options]
     patterns = [p for p in patterns if any("OP" not in token for token in p)]
     if not patterns:
@@ -95,20 +102,26 @@ def load_lexicon(directory: Path, tokenize: Tokenize) -> Lexicon:
     """Read the lexicon and context cues, compiling every term with the given tokenizer."""
     categories: dict[str, Category] = {}
     fuzzy: set[str] = set()
+    treatment: list[Pattern] = []
     for filename in LEXICON_FILES:
         raw = _read(directory / filename)
         kind = raw["kind"]
+        general_questions = bool(raw.get("general_questions", False))
+        for term in raw.get("treatment_context", ()):
+            treatment.extend(compile_term(str(term), tokenize))
         for name, spec in raw["categories"].items():
             terms = [str(term) for term in spec["terms"]]
+            trigger = spec.get("named_trigger") or {}
             categories[name] = Category(
                 kind=kind,
                 name=name,
                 understood=spec["understood"],
                 severity=spec.get("severity", "high"),
                 patterns=tuple(p for term in terms for p in compile_term(term, tokenize)),
-                context_patterns=tuple(
-                    p for t in spec.get("requires_context", ()) for p in compile_term(str(t), tokenize)
-                ),
+                requires_treatment_context=spec.get("requires_context") == "treatment",
+                general_questions=general_questions,
+                trigger_words=frozenset(trigger.get("words", ())),
+                trigger_means=trigger.get("means"),
             )
             for term in terms:
                 words = term.lower().replace("|", " ").split()
@@ -122,9 +135,16 @@ def load_lexicon(directory: Path, tokenize: Tokenize) -> Lexicon:
         },
         negation_window=int(raw["negation_window"]),
         negation_after_window=int(raw["negation_after_window"]),
-        third_party_after_window=int(raw["third_party_after_window"]),
     )
-    return Lexicon(categories=categories, context=context, fuzzy_words=frozenset(fuzzy))
+    unknown = {c.trigger_means for c in categories.values() if c.trigger_means} - set(categories)
+    if unknown:
+        raise LexiconError(f"named_trigger means unknown categories: {sorted(unknown)}")
+    return Lexicon(
+        categories=categories,
+        context=context,
+        treatment_context=tuple(treatment),
+        fuzzy_words=frozenset(fuzzy),
+    )
 
 
 def load_understood(directory: Path) -> dict[str, str]:

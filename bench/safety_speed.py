@@ -1,0 +1,80 @@
+"""How long the safety component adds to each parsed message.
+
+Runs SafetyFlagger.process on one Message at a time over a few thousand patient messages (the
+labelled safety set and the NLU training examples, cycled), and compares the median with
+  - the budget from the safety issue: 2 ms per message at the median, and
+  - the floor: spaCy's tokenizer alone on the same messages (the part no rule set can avoid).
+Writes bench/results/safety_speed.json. Run: `make bench`.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import statistics
+import time
+from datetime import datetime, timezone
+from itertools import cycle, islice
+from pathlib import Path
+
+import yaml
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.safety.component import SafetyFlagger
+from bot.settings import ROOT
+
+MESSAGES = 5_000
+BUDGET_MS = 2.0
+RESULTS = ROOT / "bench" / "results" / "safety_speed.json"
+
+
+def corpus() -> list[str]:
+    texts = [row["text"] for row in yaml.safe_load((ROOT / "tests/safety/labelled.yml").read_text())]
+    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
+        for block in yaml.safe_load(path.read_text())["nlu"]:
+            texts += [line.strip()[2:] for line in block["examples"].splitlines() if line.strip()]
+    return list(islice(cycle(texts), MESSAGES))
+
+
+def timed_ms(function, items) -> list[float]:
+    times = []
+    for item in items:
+        start = time.perf_counter_ns()
+        function(item)
+        times.append((time.perf_counter_ns() - start) / 1e6)
+    return times
+
+
+def summary(times: list[float]) -> dict[str, float]:
+    ordered = sorted(times)
+    return {
+        "median_ms": round(statistics.median(ordered), 4),
+        "p95_ms": round(ordered[int(len(ordered) * 0.95)], 4),
+        "max_ms": round(ordered[-1], 4),
+    }
+
+
+def main() -> None:
+    component = SafetyFlagger({"lexicon_dir": str(ROOT / "data" / "safety")})
+    texts = corpus()
+    component.process([Message({TEXT: t}) for t in texts[:200]])  # warm up
+    floor = summary(timed_ms(component.detector.nlp.make_doc, texts))
+    measured = summary(timed_ms(lambda t: component.process([Message({TEXT: t})]), texts))
+    result = {
+        "benchmark": "safety component, per message",
+        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}",
+        "messages": len(texts),
+        "component": measured,
+        "baseline_tokenizer_only": floor,
+        "budget_median_ms": BUDGET_MS,
+        "within_budget": measured["median_ms"] < BUDGET_MS,
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

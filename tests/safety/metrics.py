@@ -1,0 +1,80 @@
+"""Scores the safety detector on the labelled set (used by the test and the benchmark)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from bot.safety import SafetyDetector
+
+LABELLED = Path(__file__).parent / "labelled.yml"
+MUST_NOT_FLAG = ("negated", "hypothetical", "third_party")
+
+
+def load_labelled() -> list[dict]:
+    with LABELLED.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@dataclass
+class Score:
+    """Per-category counts and the misses, for the assertion messages."""
+
+    tp: Counter = field(default_factory=Counter)
+    fp: Counter = field(default_factory=Counter)
+    fn: Counter = field(default_factory=Counter)
+    false_flags: dict[str, list[str]] = field(default_factory=dict)
+    group_sizes: Counter = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+
+    def recall(self, category: str) -> float:
+        found = self.tp[category] + self.fn[category]
+        return self.tp[category] / found if found else 1.0
+
+    def precision(self, category: str) -> float:
+        flagged = self.tp[category] + self.fp[category]
+        return self.tp[category] / flagged if flagged else 1.0
+
+    def false_flag_rate(self, group: str) -> float:
+        size = self.group_sizes[group]
+        return len(self.false_flags.get(group, [])) / size if size else 0.0
+
+    @property
+    def categories(self) -> list[str]:
+        return sorted(set(self.tp) | set(self.fn) | set(self.fp))
+
+
+def score(detector: SafetyDetector, rows: list[dict]) -> Score:
+    result = Score()
+    for row in rows:
+        expected = set(row["flags"])
+        found = {m.category for m in detector.affirmed(row["text"])}
+        result.group_sizes[row["group"]] += 1
+        for category in found & expected:
+            result.tp[category] += 1
+        for category in found - expected:
+            result.fp[category] += 1
+        for category in expected - found:
+            result.fn[category] += 1
+        if found != expected:
+            result.errors.append(
+                f"{row['group']}: {row['text']!r} expected {sorted(expected)} got {sorted(found)}"
+            )
+        if row["group"] in MUST_NOT_FLAG and found:
+            result.false_flags.setdefault(row["group"], []).append(row["text"])
+    return result
+
+
+def report(result: Score) -> str:
+    lines = [f"{'category':28} recall precision  (tp fn fp)"]
+    for category in result.categories:
+        lines.append(
+            f"{category:28} {result.recall(category):6.3f} {result.precision(category):9.3f}"
+            f"  ({result.tp[category]} {result.fn[category]} {result.fp[category]})"
+        )
+    for group in MUST_NOT_FLAG:
+        lines.append(f"false flags on {group}: {result.false_flag_rate(group):.1%}")
+    return "\n".join(lines)

@@ -1,0 +1,178 @@
+"""The safety detector: measured on the labelled set, plus the contract and bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.safety import SafetyDetector
+from bot.safety.component import mention_entity
+from bot.safety.lexicon import LexiconError, compile_term
+from bot.settings import ROOT
+from tests.safety.metrics import MUST_NOT_FLAG, load_labelled, report, score
+
+MIN_RECALL = 0.97
+MIN_PRECISION = 0.95
+MAX_FALSE_FLAGS = 0.03
+CONTRAINDICATIONS = {
+    "allergy", "diabetes", "liver_disease", "kidney_disease", "heart_disease", "pregnancy",
+    "breastfeeding", "anticoagulants", "scalp_infection_or_lesion",
+}  # fmt: skip
+RED_FLAGS = {
+    "infection_signs",
+    "fever",
+    "allergic_reaction",
+    "severe_pain",
+    "hair_loss_after_treatment",
+}
+
+
+@pytest.fixture(scope="module")
+def detector() -> SafetyDetector:
+    return SafetyDetector(ROOT / "data" / "safety")
+
+
+@pytest.fixture(scope="module")
+def scored(detector):
+    result = score(detector, load_labelled())
+    print("\n" + report(result))
+    return result
+
+
+def test_labelled_set_is_large_and_covers_every_category_and_group():
+    rows = load_labelled()
+    assert len(rows) >= 300
+    flagged = {flag for row in rows for flag in row["flags"]}
+    assert flagged >= CONTRAINDICATIONS | RED_FLAGS
+    groups = {row["group"] for row in rows}
+    assert {
+        *MUST_NOT_FLAG,
+        "misspelled",
+        "brand",
+        "faq_embedded",
+        "multi",
+        "red_flag",
+        "ordinary",
+    } <= groups
+
+
+def test_recall_and_precision_per_category(scored):
+    low = {
+        c: (round(scored.recall(c), 3), round(scored.precision(c), 3))
+        for c in scored.categories
+        if scored.recall(c) < MIN_RECALL or scored.precision(c) < MIN_PRECISION
+    }
+    assert not low, f"below recall {MIN_RECALL} / precision {MIN_PRECISION}: {low}\n" + "\n".join(
+        scored.errors
+    )
+
+
+@pytest.mark.parametrize("group", MUST_NOT_FLAG)
+def test_false_flags_on_negated_hypothetical_and_third_party(scored, group):
+    assert scored.false_flag_rate(group) <= MAX_FALSE_FLAGS, scored.false_flags.get(group)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I take Eliquis, how much is a session?", {"anticoagulants"}),
+        ("my dad takes Eliquis", set()),
+        ("I'm not pregnant and I take Eliquis", {"anticoagulants"}),
+        ("stopped warfarin two years ago", set()),
+        ("what if someone is diabetic?", set()),
+        ("sugar is high, on insulin", {"diabetes"}),
+        ("pregant and on warfrin", {"pregnancy", "anticoagulants"}),
+        ("there's pus and I have a fever", {"infection_signs", "fever"}),
+        ("a small bruise and mild itching", set()),
+        ("I'm losing my hair, does it work?", set()),
+        ("my hair is falling out in patches since the session", {"hair_loss_after_treatment"}),
+        ("I get hives from lidocaine", {"allergy"}),
+        ("I got hives from the injections", {"allergic_reaction"}),
+    ],
+)
+def test_examples_from_the_contract(detector, text, expected):
+    assert {m.category for m in detector.affirmed(text)} == expected
+
+
+def test_non_affirmed_mentions_are_still_reported(detector):
+    (mention,) = detector.detect("my mum takes warfarin")
+    assert (mention.category, mention.status, mention.cue) == (
+        "anticoagulants",
+        "other_person",
+        "my mum",
+    )
+
+
+def test_offsets_point_at_the_matched_words(detector):
+    text = "Hi!! I'm on XARELTO 😅 and diabetic"
+    for mention in detector.detect(text):
+        assert text[mention.start : mention.end] == mention.text
+    assert {m.text for m in detector.detect(text)} == {"XARELTO", "diabetic"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   \n\t",
+        "?!.,;:" * 50,
+        "Привет 你好 مرحبا pregnant",
+        "x" * 10_000,
+        "I'm on warfarin " * 700,
+    ],
+)
+def test_bad_input_never_raises(detector, text):
+    mentions = detector.detect(text)
+    for mention in mentions:
+        assert text[mention.start : mention.end] == mention.text
+
+
+def test_mixed_scripts_still_find_the_english_mention(detector):
+    assert [m.category for m in detector.affirmed("Привет, I'm pregnant 你好")] == ["pregnancy"]
+
+
+def test_entity_contract_for_affirmed_and_other_mentions(detector):
+    affirmed, negated = detector.detect("I take Eliquis but I'm not pregnant")
+    entity = mention_entity(affirmed, "SafetyFlagger")
+    assert {k: entity[k] for k in ("entity", "value", "start", "end", "extractor")} == {
+        "entity": "contraindication",
+        "value": "anticoagulants",
+        "start": 7,
+        "end": 14,
+        "extractor": "SafetyFlagger",
+    }
+    other = mention_entity(negated, "SafetyFlagger")
+    assert (other["entity"], other["value"], other["role"]) == (
+        "safety_mention",
+        "pregnancy",
+        "negated",
+    )
+
+
+def test_red_flag_entity_name(detector):
+    (mention,) = detector.affirmed("my lips are swollen")
+    assert mention_entity(mention, "SafetyFlagger")["entity"] == "red_flag"
+
+
+def test_term_syntax():
+    def tokenize(text: str) -> list[str]:
+        return {"won't": ["will", "not"]}.get(text, [text])
+
+    assert compile_term("a|b ? c", tokenize) == [
+        [{"NORM": {"IN": ["a", "b"]}}, {"OP": "?"}, {"NORM": "c"}]
+    ]
+    assert compile_term("x won't|no", tokenize) == [
+        [{"NORM": "x"}, {"NORM": "will"}, {"NORM": "not"}],
+        [{"NORM": "x"}, {"NORM": "no"}],
+    ]
+    with pytest.raises(LexiconError):
+        compile_term("? ?", tokenize)
+
+
+def test_a_broken_lexicon_is_rejected(tmp_path: Path):
+    for name in ("contraindications.yml", "red_flags.yml", "context.yml"):
+        (tmp_path / name).write_text((ROOT / "data" / "safety" / name).read_text())
+    (tmp_path / "red_flags.yml").write_text("- not a mapping\n")
+    with pytest.raises(LexiconError):
+        SafetyDetector(tmp_path)
