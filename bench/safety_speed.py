@@ -15,7 +15,6 @@ import statistics
 import time
 from datetime import datetime, timezone
 from itertools import cycle, islice
-from pathlib import Path
 
 import yaml
 from rasa.shared.nlu.constants import TEXT
@@ -30,7 +29,9 @@ RESULTS = ROOT / "bench" / "results" / "safety_speed.json"
 
 
 def corpus() -> list[str]:
-    texts = [row["text"] for row in yaml.safe_load((ROOT / "tests/safety/labelled.yml").read_text())]
+    texts = [
+        row["text"] for row in yaml.safe_load((ROOT / "tests/safety/labelled.yml").read_text())
+    ]
     for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
         for block in yaml.safe_load(path.read_text())["nlu"]:
             texts += [line.strip()[2:] for line in block["examples"].splitlines() if line.strip()]
@@ -64,7 +65,7 @@ def main() -> None:
     result = {
         "benchmark": "safety component, per message",
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}",
+        "machine": f"{platform.machine()}, Python {platform.python_version()}",
         "messages": len(texts),
         "component": measured,
         "baseline_tokenizer_only": floor,
