@@ -31,34 +31,48 @@ def migrate(settings: Settings) -> int:
 
 def run(settings: Settings) -> int:
     """Start everything, print where to talk to it, and stop it all on Ctrl-C."""
-    model = ensure_model(settings)
-    upgrade(settings.database_url)
-    stack = Stack(settings, model)
-    print("Starting the action server and Rasa (loading the model takes a little while)...")
-    try:
-        stack.start()
-    except StartupError as error:
-        print(f"Could not start mesobot: {error}", file=sys.stderr)
-        return 1
+    problems = settings.problems()
+    if problems:
+        print("Refusing to start:\n- " + "\n- ".join(problems), file=sys.stderr)
+        return 2
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
+    # Set explicitly: a launcher started in the background inherits SIGINT as ignored.
+    signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    print(
-        f"\nmesobot is running.\n"
-        f"  Rasa REST channel: {settings.rasa_url}/webhooks/rest/webhook\n"
-        f"  Action server:     http://127.0.0.1:{settings.action_port}/health\n"
-        f"  Chat in a terminal: make shell   (logs in {settings.run_dir / 'logs'})\n"
-        f"Press Ctrl-C to stop.",
-        flush=True,
-    )
+    stack: Stack | None = None
     try:
-        signal.pause()
+        model = ensure_model(settings)
+        upgrade(settings.database_url)
+        stack = Stack(settings, model)
+        print("Starting the action server, Rasa and the gateway (the model takes a while)...")
+        stack.start()
+        telegram = "off (set TELEGRAM_TOKEN)"
+        if settings.telegram_token:
+            telegram = "on (webhook)" if settings.telegram_webhook_url else "on (polling)"
+        print(
+            f"\nmesobot is running.\n"
+            f"  Demo page with the chat widget: {settings.gateway_url}/\n"
+            f"  Health:                         {settings.gateway_url}/healthz\n"
+            f"  Telegram:                       {telegram}\n"
+            f"  Rasa REST (localhost only):     {settings.rasa_url}/webhooks/rest/webhook\n"
+            f"  Chat in a terminal: make shell   (logs in {settings.run_dir / 'logs'})\n"
+            f"Press Ctrl-C to stop.",
+            flush=True,
+        )
+        while True:
+            signal.pause()
+    except StartupError as error:
+        print(f"Could not start mesobot: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("\nStopping...", flush=True)
     finally:
-        stack.stop()
+        if stack is not None:
+            stack.stop()
+    print("Stopped.", flush=True)
     return 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import signal
 import subprocess
@@ -20,6 +22,16 @@ from bot.settings import Settings
 
 class StartupError(RuntimeError):
     """A process exited or did not become healthy in time."""
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGTERM if the launcher dies, so nothing is orphaned."""
+    # Not Linux: nothing to set; Stack.stop() still stops the children on a normal exit.
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 @dataclass
@@ -44,6 +56,7 @@ class Service:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                preexec_fn=_die_with_parent,
             )
 
     def healthy(self) -> bool:
@@ -102,6 +115,13 @@ class Stack:
                 logs / "actions.log",
             ),
             Service("rasa", rasa, f"{s.rasa_url}/status{token}", logs / "rasa.log"),
+            # Its /healthz is green only once Rasa and the action server answer too.
+            Service(
+                "gateway",
+                [python, "-m", "bot.gateway"],
+                f"http://127.0.0.1:{s.gateway_port}/healthz",
+                logs / "gateway.log",
+            ),
         ]
 
     def start(self, timeout: float = 300) -> None:
@@ -128,13 +148,30 @@ class Stack:
             raise
 
     def _env(self) -> dict[str, str]:
+        """The settings as environment variables, so every child reads the same ones."""
         s = self.settings
-        return {
+        env = {
             "DATABASE_URL": s.database_url,
             "MESOBOT_CLINIC_FILE": str(s.clinic_file),
             "MESOBOT_KNOWLEDGE_DIR": str(s.knowledge_dir),
             "MESOBOT_SAFETY_DIR": str(s.safety_dir),
+            "MESOBOT_RUN_DIR": str(s.run_dir),
+            "RASA_HOST": s.rasa_host,
+            "RASA_PORT": str(s.rasa_port),
+            "ACTION_SERVER_PORT": str(s.action_port),
+            "GATEWAY_HOST": s.gateway_host,
+            "GATEWAY_PORT": str(s.gateway_port),
+            "TELEGRAM_API_URL": s.telegram_api_url,
+            "MAX_BODY_BYTES": str(s.max_body_bytes),
         }
+        optional = {
+            "RASA_TOKEN": s.rasa_token,
+            "TELEGRAM_TOKEN": s.telegram_token,
+            "TELEGRAM_WEBHOOK_URL": s.telegram_webhook_url,
+            "TELEGRAM_WEBHOOK_SECRET": s.telegram_webhook_secret,
+        }
+        env.update({key: value for key, value in optional.items() if value})
+        return env
 
     def stop(self, timeout: float = 15) -> None:
         """Stop every service, last started first."""

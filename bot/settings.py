@@ -26,7 +26,13 @@ class Settings:
     rasa_port: int
     action_port: int
     gateway_port: int
+    gateway_host: str
     rasa_token: str | None
+    telegram_token: str | None
+    telegram_webhook_url: str | None
+    telegram_webhook_secret: str | None
+    telegram_api_url: str
+    max_body_bytes: int
 
     @property
     def rasa_url(self) -> str:
@@ -60,8 +66,33 @@ class Settings:
             rasa_port=int(env.get("RASA_PORT", "5005")),
             action_port=int(env.get("ACTION_SERVER_PORT", "5055")),
             gateway_port=int(env.get("GATEWAY_PORT", "8000")),
+            gateway_host=env.get("GATEWAY_HOST", "127.0.0.1"),
             rasa_token=env.get("RASA_TOKEN") or None,
+            telegram_token=env.get("TELEGRAM_TOKEN") or None,
+            telegram_webhook_url=env.get("TELEGRAM_WEBHOOK_URL") or None,
+            telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
+            telegram_api_url=env.get("TELEGRAM_API_URL", "https://api.telegram.org/bot"),
+            max_body_bytes=int(env.get("MAX_BODY_BYTES", str(64 * 1024))),
         )
+
+    def problems(self) -> list[str]:
+        """Settings that are unsafe to run with (the gateway refuses to start on any)."""
+        found = []
+        if self.telegram_webhook_url and not self.telegram_token:
+            found.append("TELEGRAM_WEBHOOK_URL is set but TELEGRAM_TOKEN is not")
+        if self.telegram_webhook_url and len(self.telegram_webhook_secret or "") < 16:
+            found.append("TELEGRAM_WEBHOOK_SECRET must be set (16+ characters) in webhook mode")
+        if self.telegram_webhook_url and not self.telegram_webhook_url.startswith("https://"):
+            found.append("TELEGRAM_WEBHOOK_URL must be https://")
+        if self.gateway_host not in ("127.0.0.1", "localhost", "::1") and not self.rasa_token:
+            found.append("GATEWAY_HOST faces the network: set RASA_TOKEN to protect Rasa's API")
+        return found
+
+    @property
+    def gateway_url(self) -> str:
+        """Where the gateway listens, as a browser on this machine reaches it."""
+        host = "localhost" if self.gateway_host in ("127.0.0.1", "0.0.0.0") else self.gateway_host
+        return f"http://{host}:{self.gateway_port}"
 
 
 @lru_cache(maxsize=1)

@@ -19,6 +19,7 @@ from bot.model import ensure_model
 from bot.settings import ROOT, Settings
 from bot.store.db import session_factory
 from bot.store.migrate import upgrade
+from tests.fake_telegram import FakeTelegram
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "DATABASE_TEST_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
@@ -37,6 +38,7 @@ def settings_for(database_url: str, run_dir: Path, **extra: str) -> Settings:
         "MESOBOT_RUN_DIR": str(run_dir),
         "RASA_PORT": str(free_port()),
         "ACTION_SERVER_PORT": str(free_port()),
+        "GATEWAY_PORT": str(free_port()),
         **extra,
     }
     return Settings.from_env(env)
@@ -71,6 +73,10 @@ class Bot:
 
     settings: Settings
     client: httpx.Client
+
+    @property
+    def gateway(self) -> str:
+        return f"http://127.0.0.1:{self.settings.gateway_port}"
 
     def say(self, sender: str, message: object, **metadata: object) -> list[dict]:
         body: dict[str, object] = {"sender": sender, "message": message}
@@ -133,6 +139,41 @@ def pg_bot(
 def any_bot(request: pytest.FixtureRequest) -> Bot:
     """The same test against both databases."""
     return request.getfixturevalue("bot" if request.param == "sqlite" else "pg_bot")
+
+
+@pytest.fixture(scope="session")
+def fake_telegram() -> Iterator[FakeTelegram]:
+    """The fake Bot API server."""
+    server = FakeTelegram(port=free_port()).start()
+    yield server
+    server.stop()
+
+
+WEBHOOK_SECRET = "test-secret-0123456789abcdef"
+
+
+@pytest.fixture(scope="session")
+def telegram_gateway(bot: Bot, fake_telegram: FakeTelegram, tmp_path_factory) -> Iterator[str]:
+    """A second gateway, in webhook mode against the fake Bot API, sharing bot's Rasa and DB."""
+    run_dir = tmp_path_factory.mktemp("telegram-gateway")
+    settings = Settings.from_env(
+        {
+            "DATABASE_URL": bot.settings.database_url,
+            "MESOBOT_RUN_DIR": str(run_dir),
+            "RASA_PORT": str(bot.settings.rasa_port),
+            "ACTION_SERVER_PORT": str(bot.settings.action_port),
+            "GATEWAY_PORT": str(free_port()),
+            "TELEGRAM_TOKEN": "123:TEST",
+            "TELEGRAM_API_URL": fake_telegram.base_url,
+            "TELEGRAM_WEBHOOK_URL": "https://clinic.example/telegram/webhook",
+            "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        }
+    )
+    stack = Stack(settings, Path("unused"))
+    stack.services = [s for s in stack.services if s.name == "gateway"]
+    stack.start(timeout=60)
+    yield f"http://127.0.0.1:{settings.gateway_port}"
+    stack.stop()
 
 
 def new_sender() -> str:

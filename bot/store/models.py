@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Column,
     DateTime,
     ForeignKey,
@@ -95,3 +96,37 @@ class Trigger(Base):
     escalation = relationship("Escalation", back_populates="triggers")
 
     __table_args__ = (UniqueConstraint("conversation_id", "message_id", name="uq_trigger_message"),)
+
+
+class WebSession(Base):
+    """A website-widget conversation; the browser holds the token, we keep only its hash."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash = Column(String(64), primary_key=True)
+    conversation_id = Column(String(255), nullable=False, unique=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class TelegramUpdate(Base):
+    """Every Telegram update received, so a redelivered one is handled once."""
+
+    __tablename__ = "telegram_updates"
+
+    update_id = Column(BigInteger, primary_key=True, autoincrement=False)
+    payload = Column(JSON, nullable=False)
+    status = Column(String(16), nullable=False, default="received")
+    received_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class ConversationNote(Base):
+    """Something staff should see that the bot could not read (a photo, a voice note)."""
+
+    __tablename__ = "conversation_notes"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(32), nullable=False)
+    kind = Column(String(32), nullable=False)
+    detail = Column(Text, nullable=False, default="")
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

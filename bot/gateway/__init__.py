@@ -1,0 +1,1 @@
+"""The gateway: one ASGI app for Telegram, the website widget and health checks."""

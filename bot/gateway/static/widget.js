@@ -1,0 +1,190 @@
+/* mesobot chat widget: add <script src="https://GATEWAY/static/widget.js" defer></script>
+ * to any page. No build step, no cookies: the conversation key is a random token kept in
+ * localStorage. Everything a person wrote is inserted as text (textContent), never as HTML. */
+(function () {
+  "use strict";
+  if (window.__mesobotLoaded) return;
+  window.__mesobotLoaded = true;
+
+  var script = document.currentScript;
+  var gateway = (script && script.dataset.gateway) || new URL(script.src).origin;
+  var storageKey = "mesobot.token." + gateway;
+  var URL_PATTERN = /(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)])/g;
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) { node.setAttribute(key, attrs[key]); });
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function api(method, path, body) {
+    var headers = { "Accept": "application/json" };
+    var token = localStorage.getItem(storageKey);
+    if (token) headers["Authorization"] = "Bearer " + token;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    return fetch(gateway + path, {
+      method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body),
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (!response.ok) { var error = new Error(data.error || response.statusText); error.status = response.status; throw error; }
+        return data;
+      });
+    });
+  }
+
+  var link = el("link", { rel: "stylesheet", href: gateway + "/static/widget.css" });
+  document.head.appendChild(link);
+
+  var root = el("div", { "class": "mesobot" });
+  var bubble = el("button", { "class": "mesobot-bubble", type: "button", "aria-expanded": "false", "aria-controls": "mesobot-panel", "aria-label": "Open chat" }, "💬");
+  var panel = el("section", { "class": "mesobot-panel", id: "mesobot-panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "mesobot-title" });
+  panel.hidden = true;
+  var header = el("div", { "class": "mesobot-header" });
+  var title = el("h2", { id: "mesobot-title" }, "Chat");
+  var close = el("button", { "class": "mesobot-close", type: "button", "aria-label": "Close chat" }, "×");
+  header.append(title, close);
+  var note = el("p", { "class": "mesobot-note" }, "General information from the clinic, not medical advice.");
+  var log = el("div", { "class": "mesobot-log", role: "log", "aria-live": "polite", "aria-relevant": "additions", tabindex: "0" });
+  var replies = el("div", { "class": "mesobot-replies", role: "group", "aria-label": "Suggested replies" });
+  var typing = el("div", { "class": "mesobot-typing", role: "status" });
+  var form = el("form", { "class": "mesobot-form" });
+  var label = el("label", { "for": "mesobot-input", "class": "mesobot-sr" }, "Your message");
+  var input = el("textarea", { id: "mesobot-input", rows: "1", maxlength: "20000", placeholder: "Type your question…", autocomplete: "off" });
+  var send = el("button", { type: "submit" }, "Send");
+  form.append(label, input, send);
+  panel.append(header, note, log, replies, typing, form);
+  root.append(panel, bubble);
+  document.body.appendChild(root);
+
+  function appendText(parent, text) {
+    var last = 0;
+    text.replace(URL_PATTERN, function (url, _group, offset) {
+      parent.appendChild(document.createTextNode(text.slice(last, offset)));
+      var anchor = el("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, url);
+      parent.appendChild(anchor);
+      last = offset + url.length;
+      return url;
+    });
+    parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  function addMessage(from, text, extraClass) {
+    var bubbleClass = "mesobot-msg from-" + from + (extraClass ? " " + extraClass : "");
+    var item = el("div", { "class": bubbleClass });
+    var who = { bot: "Assistant", patient: "You", staff: "Clinic team" }[from] || from;
+    item.appendChild(el("span", { "class": "mesobot-who" }, who));
+    appendText(item, text || "");
+    log.appendChild(item);
+    log.scrollTop = log.scrollHeight;
+    return item;
+  }
+
+  function showButtons(buttons) {
+    replies.textContent = "";
+    (buttons || []).forEach(function (button) {
+      var choice = el("button", { type: "button" }, button.title);
+      choice.addEventListener("click", function () { submit(button.payload, button.title); });
+      replies.appendChild(choice);
+    });
+  }
+
+  function showBotReplies(list) {
+    var buttons = [];
+    list.forEach(function (reply) {
+      if (reply.text) addMessage("bot", reply.text);
+      if (reply.buttons && reply.buttons.length) buttons = reply.buttons;
+    });
+    showButtons(buttons);
+  }
+
+  function ensureSession() {
+    if (localStorage.getItem(storageKey)) return Promise.resolve();
+    return api("POST", "/widget/session").then(function (data) { localStorage.setItem(storageKey, data.token); });
+  }
+
+  var busy = false;
+  function submit(text, shown) {
+    if (busy) return;
+    busy = true;
+    showButtons([]);
+    var mine = addMessage("patient", shown === undefined ? text : shown);
+    typing.textContent = "The assistant is typing…";
+    ensureSession()
+      .then(function () { return api("POST", "/widget/messages", { text: text }); })
+      .catch(function (error) {
+        if (error.status !== 401) throw error;
+        localStorage.removeItem(storageKey);  // a stale session: start a new one and resend
+        return ensureSession().then(function () { return api("POST", "/widget/messages", { text: text }); });
+      })
+      .then(function (data) {
+        if (shown === undefined && input.value === text) input.value = "";
+        showBotReplies(data.replies || []);
+        listen();
+      })
+      .catch(function (error) {
+        mine.classList.add("is-error");
+        addMessage("bot", "Your message was not sent (" + error.message + "). It is still in the box below: press Send to try again.", "is-error");
+        if (shown === undefined) input.value = text;
+      })
+      .then(function () { typing.textContent = ""; busy = false; });
+  }
+
+  var events = null;
+  function listen() {
+    var token = localStorage.getItem(storageKey);
+    if (events || !token || !window.EventSource) return;
+    events = new EventSource(gateway + "/widget/events?token=" + encodeURIComponent(token));
+    events.onmessage = function (event) {
+      try { var message = JSON.parse(event.data); addMessage(message.from || "staff", message.text); } catch (e) { /* ignore */ }
+    };
+  }
+
+  function loadHistory() {
+    if (!localStorage.getItem(storageKey)) return;
+    api("GET", "/widget/history").then(function (data) {
+      log.textContent = "";
+      var lastButtons = [];
+      (data.messages || []).forEach(function (line) {
+        addMessage(line.from, line.text);
+        lastButtons = line.from === "bot" && line.buttons && line.buttons.length ? line.buttons : line.from === "bot" ? lastButtons : [];
+      });
+      showButtons(lastButtons);
+      listen();
+    }).catch(function (error) { if (error.status === 401) localStorage.removeItem(storageKey); });
+  }
+
+  function open() {
+    panel.hidden = false;
+    bubble.setAttribute("aria-expanded", "true");
+    bubble.setAttribute("aria-label", "Close chat");
+    input.focus();
+  }
+  function shut() {
+    panel.hidden = true;
+    bubble.setAttribute("aria-expanded", "false");
+    bubble.setAttribute("aria-label", "Open chat");
+    bubble.focus();
+  }
+  bubble.addEventListener("click", function () { panel.hidden ? open() : shut(); });
+  close.addEventListener("click", shut);
+  panel.addEventListener("keydown", function (event) { if (event.key === "Escape") shut(); });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value;
+    if (text.trim()) submit(text);
+  });
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
+  });
+
+  api("GET", "/widget/config").then(function (config) {
+    title.textContent = config.clinicName || "Chat";
+    bubble.setAttribute("aria-label", "Open chat with " + (config.clinicName || "the clinic"));
+    if (config.disclaimer) note.textContent = config.disclaimer;
+    var colors = config.colors || {};
+    if (colors.primary) root.style.setProperty("--mb-primary", colors.primary);
+    if (colors.on_primary) root.style.setProperty("--mb-on-primary", colors.on_primary);
+  }).catch(function () { /* defaults are fine */ });
+  loadHistory();
+})();

@@ -1,0 +1,124 @@
+"""The chat widget in a real headless Chromium (Debian's chromium + chromedriver, Selenium)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+# Without the background-networking flags Chromium keeps calling out to a closed network.
+FLAGS = (
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage", "--window-size=1280,900",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
+        if os.environ.get("CI"):
+            pytest.fail("chromium / chromedriver missing (make test installs them)")
+        pytest.skip("chromium / chromedriver not installed (make test installs them)")
+    options = Options()
+    options.binary_location = CHROMIUM
+    for flag in FLAGS:
+        options.add_argument(flag)
+    profile = tempfile.mkdtemp(prefix="mesobot-chromium-")
+    options.add_argument(f"--user-data-dir={profile}")
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def wait(driver, timeout: float = 60) -> WebDriverWait:
+    return WebDriverWait(driver, timeout)
+
+
+def bot_says(driver, words: str):
+    xpath = f"//div[contains(@class,'from-bot')][contains(., {words!r})]"
+    return wait(driver).until(ec.presence_of_element_located((By.XPATH, xpath)))
+
+
+def open_chat(driver):
+    bubble = wait(driver).until(ec.element_to_be_clickable((By.CSS_SELECTOR, ".mesobot-bubble")))
+    bubble.click()
+    wait(driver).until(ec.visibility_of_element_located((By.ID, "mesobot-panel")))
+
+
+def send(driver, text: str):
+    box = driver.find_element(By.ID, "mesobot-input")
+    box.send_keys(text)
+    box.send_keys(Keys.ENTER)
+
+
+def test_chat_quick_reply_reload_and_text_only_rendering(bot, browser):
+    browser.get(bot.gateway + "/")
+    open_chat(browser)
+    assert browser.switch_to.active_element.get_attribute("id") == "mesobot-input"
+    panel = browser.find_element(By.ID, "mesobot-panel")
+    assert panel.get_attribute("role") == "dialog"
+    assert browser.find_element(By.CSS_SELECTOR, ".mesobot-log").get_attribute("role") == "log"
+    wait(browser).until(
+        ec.text_to_be_present_in_element((By.ID, "mesobot-title"), "Demo Hair Clinic")
+    )
+
+    send(browser, "can I wash my hair after the treatment?")
+    bot_says(browser, "24 hours")
+    assert "not medical advice" in browser.find_element(By.CSS_SELECTOR, ".mesobot-log").text
+
+    more = wait(browser).until(
+        ec.element_to_be_clickable((By.XPATH, "//div[@class='mesobot-replies']/button"))
+    )
+    assert more.text == "Tell me more"
+    more.click()
+    bot_says(browser, "hair dye")
+
+    send(browser, "<script>window.__pwned = 1</script><b>bold?</b>")
+    mine = wait(browser).until(
+        ec.presence_of_element_located(
+            (By.XPATH, "//div[contains(@class,'from-patient')][contains(., '<script>')]")
+        )
+    )
+    assert "<b>bold?</b>" in mine.text
+    assert browser.execute_script("return window.__pwned") is None
+    assert not browser.find_elements(By.CSS_SELECTOR, ".mesobot-log b, .mesobot-log script")
+
+    browser.refresh()
+    open_chat(browser)
+    bot_says(browser, "24 hours")
+    bot_says(browser, "hair dye")
+
+    browser.find_element(By.ID, "mesobot-input").send_keys(Keys.ESCAPE)
+    wait(browser).until(ec.invisibility_of_element_located((By.ID, "mesobot-panel")))
+    assert "mesobot-bubble" in browser.switch_to.active_element.get_attribute("class")
+
+
+def test_links_are_clickable_and_the_panel_fits_a_phone(bot, browser):
+    browser.set_window_size(390, 844)
+    browser.get(bot.gateway + "/")
+    open_chat(browser)
+    send(browser, "how do I book an appointment?")
+    link = wait(browser).until(
+        ec.presence_of_element_located(
+            (By.CSS_SELECTOR, ".from-bot a[href='https://example.com/book']")
+        )
+    )
+    assert link.get_attribute("rel") == "noopener noreferrer"
+    width = browser.execute_script(
+        "return document.getElementById('mesobot-panel').getBoundingClientRect().width"
+    )
+    assert abs(width - browser.execute_script("return window.innerWidth")) <= 1
+    browser.set_window_size(1280, 900)
