@@ -21,6 +21,18 @@ from bot.store.db import session_factory
 from bot.store.migrate import upgrade
 from tests.fake_telegram import FakeTelegram
 
+# Measured figures (held-out accuracy, the safety table) shown at the end of every run.
+REPORT: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print what the tests measured, even when their output was captured."""
+    if REPORT:
+        terminalreporter.section("measured")
+        for line in REPORT:
+            terminalreporter.write_line(line)
+
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "DATABASE_TEST_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 )

@@ -10,6 +10,7 @@ from bot.safety import SafetyDetector
 from bot.safety.component import mention_entity
 from bot.safety.lexicon import LexiconError, compile_term
 from bot.settings import ROOT
+from tests.conftest import REPORT
 from tests.safety.metrics import MUST_NOT_FLAG, load_labelled, report, score
 
 MIN_RECALL = 0.97
@@ -36,7 +37,8 @@ def detector() -> SafetyDetector:
 @pytest.fixture(scope="module")
 def scored(detector):
     result = score(detector, load_labelled())
-    print("\n" + report(result))
+    REPORT.append(f"safety detector on {sum(result.group_sizes.values())} labelled messages:")
+    REPORT.extend(report(result).splitlines())
     return result
 
 
