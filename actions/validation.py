@@ -5,15 +5,18 @@ from __future__ import annotations
 import re
 
 MAX_NAME = 80
+MAX_NAME_WORDS = 6
 MAX_TIME = 120
 _PHONE_CHARS = re.compile(r"^\+?[\d\s().\-/]+$")
 
 
 def clean_name(text: str) -> str | None:
-    """A name of 1-80 visible characters with at least one letter, or None."""
+    """A name: 1-80 characters, a letter, at most six words, not a question; else None."""
     name = " ".join(text.split())
     if not name or len(name) > MAX_NAME or not any(ch.isalpha() for ch in name):
         return None
+    if "?" in name or len(name.split()) > MAX_NAME_WORDS:
+        return None  # a question typed while the form waits for a name
     return name
 
 

@@ -75,7 +75,7 @@ def test_make_run_starts_everything_and_ctrl_c_stops_it(model, fake_telegram, tm
         assert any("$250" in r["text"] for r in replies)
 
         fake_telegram.updates.append(text_update(777001, 31337, "does it hurt?"))
-        sent = fake_telegram.sent_to(31337, count=1, timeout=60)
+        sent = fake_telegram.sent_to(31337, count=2, timeout=60)  # disclaimer, answer
         assert any("painful" in call["text"] for call in sent)
 
         assert processes_with(str(run_dir))

@@ -52,6 +52,13 @@ def bot_says(driver, words: str):
     return wait(driver).until(ec.presence_of_element_located((By.XPATH, xpath)))
 
 
+def fresh_page(driver, url: str) -> None:
+    """The demo page with no stored session: each test is its own conversation."""
+    driver.get(url)
+    driver.execute_script("localStorage.clear()")
+    driver.refresh()
+
+
 def open_chat(driver):
     bubble = wait(driver).until(ec.element_to_be_clickable((By.CSS_SELECTOR, ".mesobot-bubble")))
     bubble.click()
@@ -65,7 +72,7 @@ def send(driver, text: str):
 
 
 def test_chat_quick_reply_reload_and_text_only_rendering(bot, browser):
-    browser.get(bot.gateway + "/")
+    fresh_page(browser, bot.gateway + "/")
     open_chat(browser)
     assert browser.switch_to.active_element.get_attribute("id") == "mesobot-input"
     panel = browser.find_element(By.ID, "mesobot-panel")
@@ -106,9 +113,20 @@ def test_chat_quick_reply_reload_and_text_only_rendering(bot, browser):
     assert "mesobot-bubble" in browser.switch_to.active_element.get_attribute("class")
 
 
+def test_a_flag_in_a_question_keeps_the_callback_buttons_beside_the_answer(bot, browser):
+    fresh_page(browser, bot.gateway + "/")
+    open_chat(browser)
+    send(browser, "I take Eliquis, how much is a session?")
+    bot_says(browser, "$250")
+    titles = [b.text for b in browser.find_elements(By.CSS_SELECTOR, ".mesobot-replies button")]
+    assert titles == ["Yes, call me back", "No, thanks", "Tell me more"]
+    browser.find_element(By.XPATH, "//div[@class='mesobot-replies']/button[1]").click()
+    bot_says(browser, "What name should the clinician ask for?")
+
+
 def test_links_are_clickable_and_the_panel_fits_a_phone(bot, browser):
     browser.set_window_size(390, 844)
-    browser.get(bot.gateway + "/")
+    fresh_page(browser, bot.gateway + "/")
     open_chat(browser)
     send(browser, "how do I book an appointment?")
     link = wait(browser).until(

@@ -37,7 +37,16 @@
   document.head.appendChild(link);
 
   var root = el("div", { "class": "mesobot" });
-  var bubble = el("button", { "class": "mesobot-bubble", type: "button", "aria-expanded": "false", "aria-controls": "mesobot-panel", "aria-label": "Open chat" }, "💬");
+  var bubble = el("button", { "class": "mesobot-bubble", type: "button", "aria-expanded": "false", "aria-controls": "mesobot-panel", "aria-label": "Open chat" });
+  var SVG = "http://www.w3.org/2000/svg";
+  var icon = document.createElementNS(SVG, "svg");
+  icon.setAttribute("viewBox", "0 0 24 24");
+  icon.setAttribute("aria-hidden", "true");
+  var path = document.createElementNS(SVG, "path");
+  path.setAttribute("d", "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z");
+  path.setAttribute("fill", "currentColor");
+  icon.appendChild(path);
+  bubble.appendChild(icon);
   var panel = el("section", { "class": "mesobot-panel", id: "mesobot-panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "mesobot-title" });
   panel.hidden = true;
   var header = el("div", { "class": "mesobot-header" });
@@ -87,13 +96,23 @@
       choice.addEventListener("click", function () { submit(button.payload, button.title); });
       replies.appendChild(choice);
     });
+    log.scrollTop = log.scrollHeight;  // the buttons took room from the log
+  }
+
+  // Quick replies of every bot message in a turn: a safety reply's "call me back" stays
+  // next to the answer's "Tell me more".
+  function mergeButtons(into, buttons) {
+    (buttons || []).forEach(function (button) {
+      if (!into.some(function (b) { return b.payload === button.payload; })) into.push(button);
+    });
+    return into;
   }
 
   function showBotReplies(list) {
     var buttons = [];
     list.forEach(function (reply) {
       if (reply.text) addMessage("bot", reply.text);
-      if (reply.buttons && reply.buttons.length) buttons = reply.buttons;
+      mergeButtons(buttons, reply.buttons);
     });
     showButtons(buttons);
   }
@@ -144,12 +163,12 @@
     if (!localStorage.getItem(storageKey)) return;
     api("GET", "/widget/history").then(function (data) {
       log.textContent = "";
-      var lastButtons = [];
+      var turnButtons = [];
       (data.messages || []).forEach(function (line) {
         addMessage(line.from, line.text);
-        lastButtons = line.from === "bot" && line.buttons && line.buttons.length ? line.buttons : line.from === "bot" ? lastButtons : [];
+        turnButtons = line.from === "bot" ? mergeButtons(turnButtons, line.buttons) : [];
       });
-      showButtons(lastButtons);
+      showButtons(turnButtons);
       listen();
     }).catch(function (error) { if (error.status === 401) localStorage.removeItem(storageKey); });
   }
