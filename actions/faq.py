@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import context
+from actions.knowledge import Entry
 
 DETAIL_ENTITY = "faq_detail"
 
@@ -17,6 +18,14 @@ DETAIL_ENTITY = "faq_detail"
 def detail_payload(intent: str) -> str:
     """Button payload that asks for the details of an FAQ entry."""
     return "/" + intent + json.dumps({DETAIL_ENTITY: "more"}, separators=(",", ":"))
+
+
+def utter_answer(dispatcher: CollectingDispatcher, entry: Entry) -> None:
+    """The entry's short answer, with the clinic's values, and a "Tell me more" button."""
+    answer = entry.render(context.clinic().template_values())
+    dispatcher.utter_message(
+        response="utter_faq_answer", answer=answer, detail_payload=detail_payload(entry.intent)
+    )
 
 
 def wants_details(tracker: Tracker) -> bool:
@@ -48,10 +57,5 @@ class ActionAnswerFaq(Action):
         if wants_details(tracker):
             dispatcher.utter_message(response="utter_faq_details", details=entry.details)
         else:
-            answer = entry.render(context.clinic().template_values())
-            dispatcher.utter_message(
-                response="utter_faq_answer",
-                answer=answer,
-                detail_payload=detail_payload(entry.intent),
-            )
+            utter_answer(dispatcher, entry)
         return events

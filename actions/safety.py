@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import context
-from actions.faq import detail_payload
+from actions.faq import utter_answer
 from actions.handoff import escalate
 
 CONTRAINDICATION = "contraindication"
@@ -59,26 +59,24 @@ class ActionCheckSafety(Action):
         if tracker.get_slot("callback_offered") and intent not in ANSWERING_AN_OFFER:
             events.append(SlotSet("callback_offered", False))
 
-        if not red and not contra:
-            if intent in UNSPECIFIED and others:
-                self._general_answer(dispatcher, GENERAL_ANSWER[intent])
-                return events
-            if intent not in UNSPECIFIED:
-                return events
         if red or contra:
             kind = RED_FLAG if red else CONTRAINDICATION
             categories = list(dict.fromkeys(e["value"] for e in red + contra))
             self._explain(dispatcher, red, contra)
-        else:
+        elif intent in UNSPECIFIED and others:
+            # Only negated, hypothetical or third-party mentions: answer the general question.
+            utter_answer(dispatcher, context.knowledge()[GENERAL_ANSWER[intent]])
+            return events
+        elif intent in UNSPECIFIED:
             kind, category = UNSPECIFIED[intent]
             categories = [category]
             if kind == RED_FLAG:
-                dispatcher.utter_message(
-                    response="utter_safety_urgent", **context.clinic().template_values()
-                )
+                self._urgent(dispatcher)
                 dispatcher.utter_message(response="utter_safety_complication_unspecified")
             else:
                 dispatcher.utter_message(response="utter_safety_condition_unspecified")
+        else:
+            return events
         escalate(
             tracker,
             kind=kind,
@@ -93,15 +91,22 @@ class ActionCheckSafety(Action):
         return events
 
     @staticmethod
+    def _urgent(dispatcher: CollectingDispatcher) -> None:
+        dispatcher.utter_message(
+            response="utter_safety_urgent", **context.clinic().template_values()
+        )
+
+    @classmethod
     def _explain(
-        dispatcher: CollectingDispatcher, red: list[dict[str, Any]], contra: list[dict[str, Any]]
+        cls,
+        dispatcher: CollectingDispatcher,
+        red: list[dict[str, Any]],
+        contra: list[dict[str, Any]],
     ) -> None:
         """Urgent-care advice first for red flags, then what was understood about each."""
         names = context.understood()
         if red:
-            dispatcher.utter_message(
-                response="utter_safety_urgent", **context.clinic().template_values()
-            )
+            cls._urgent(dispatcher)
             phrases = [names.get(e["value"], e["value"]) for e in red]
             dispatcher.utter_message(
                 response="utter_safety_red_flag", understood=join_phrases(phrases)
@@ -111,14 +116,6 @@ class ActionCheckSafety(Action):
             dispatcher.utter_message(
                 response="utter_safety_contraindication", understood=join_phrases(phrases)
             )
-
-    @staticmethod
-    def _general_answer(dispatcher: CollectingDispatcher, faq_intent: str) -> None:
-        entry = context.knowledge()[faq_intent]
-        answer = entry.render(context.clinic().template_values())
-        dispatcher.utter_message(
-            response="utter_faq_answer", answer=answer, detail_payload=detail_payload(faq_intent)
-        )
 
 
 class ActionDeclineCallback(Action):

@@ -46,7 +46,7 @@ def run(settings: Settings) -> int:
     try:
         model = ensure_model(settings)
         upgrade(settings.database_url)
-        stack = Stack(settings, model)
+        stack = Stack.for_clinic(settings, model)
         print("Starting the action server, Rasa and the gateway (the model takes a while)...")
         stack.start()
         telegram = "off (set TELEGRAM_TOKEN)"

@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -88,41 +88,64 @@ class Service:
                 continue
 
 
+def action_service(settings: Settings) -> Service:
+    """The rasa-sdk action server."""
+    return Service(
+        "action server",
+        [
+            sys.executable,
+            "-m",
+            "rasa_sdk",
+            "--actions",
+            "actions",
+            "--port",
+            str(settings.action_port),
+        ],
+        f"http://127.0.0.1:{settings.action_port}/health",
+        settings.run_dir / "logs" / "actions.log",
+    )
+
+
+def rasa_service(settings: Settings, model: Path) -> Service:
+    """`rasa run` with the model, the REST channel and the token-protected API, on localhost."""
+    endpoints = write_endpoints(settings, settings.run_dir / "endpoints.yml")
+    command = [sys.executable, "-m", "rasa", "run", "--model", str(model), "--enable-api"]
+    command += ["--endpoints", str(endpoints)]
+    command += ["--credentials", str(settings.root / "credentials.yml")]
+    command += ["--interface", settings.rasa_host, "--port", str(settings.rasa_port)]
+    if settings.rasa_token:
+        command += ["--auth-token", settings.rasa_token]
+    token = f"?token={settings.rasa_token}" if settings.rasa_token else ""
+    return Service(
+        "rasa",
+        command,
+        f"{settings.rasa_url}/status{token}",
+        settings.run_dir / "logs" / "rasa.log",
+    )
+
+
+def gateway_service(settings: Settings) -> Service:
+    """The gateway; its /healthz is green only once Rasa and the action server answer too."""
+    return Service(
+        "gateway",
+        [sys.executable, "-m", "bot.gateway"],
+        f"http://127.0.0.1:{settings.gateway_port}/healthz",
+        settings.run_dir / "logs" / "gateway.log",
+    )
+
+
 @dataclass
 class Stack:
-    """The mesobot processes for one clinic, on the ports in the settings."""
+    """Processes started together, healthy together, stopped together."""
 
     settings: Settings
-    model: Path
-    services: list[Service] = field(default_factory=list)
+    services: list[Service]
 
-    def __post_init__(self) -> None:
-        s = self.settings
-        logs = s.run_dir / "logs"
-        endpoints = write_endpoints(s, s.run_dir / "endpoints.yml")
-        python = sys.executable
-        rasa = [python, "-m", "rasa", "run", "--model", str(self.model), "--enable-api"]
-        rasa += ["--endpoints", str(endpoints), "--credentials", str(s.root / "credentials.yml")]
-        rasa += ["--interface", s.rasa_host, "--port", str(s.rasa_port)]
-        if s.rasa_token:
-            rasa += ["--auth-token", s.rasa_token]
-        token = f"?token={s.rasa_token}" if s.rasa_token else ""
-        self.services = [
-            Service(
-                "action server",
-                [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(s.action_port)],
-                f"http://127.0.0.1:{s.action_port}/health",
-                logs / "actions.log",
-            ),
-            Service("rasa", rasa, f"{s.rasa_url}/status{token}", logs / "rasa.log"),
-            # Its /healthz is green only once Rasa and the action server answer too.
-            Service(
-                "gateway",
-                [python, "-m", "bot.gateway"],
-                f"http://127.0.0.1:{s.gateway_port}/healthz",
-                logs / "gateway.log",
-            ),
-        ]
+    @classmethod
+    def for_clinic(cls, settings: Settings, model: Path) -> Stack:
+        """Everything `make run` starts: action server, Rasa, gateway."""
+        services = [action_service(settings), rasa_service(settings, model)]
+        return cls(settings, [*services, gateway_service(settings)])
 
     def start(self, timeout: float = 300) -> None:
         """Start every service and wait until all are healthy (stopping all on failure)."""

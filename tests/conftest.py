@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.launcher import Stack
+from bot.launcher import Stack, gateway_service
 from bot.model import ensure_model
 from bot.settings import ROOT, Settings
 from bot.store.db import session_factory
@@ -119,7 +119,10 @@ def model() -> Path:
 
 def _run_stack(settings: Settings, model: Path) -> Iterator[Bot]:
     upgrade(settings.database_url)
-    with Stack(settings, model), httpx.Client(base_url=settings.rasa_url, timeout=60) as client:
+    with (
+        Stack.for_clinic(settings, model),
+        httpx.Client(base_url=settings.rasa_url, timeout=60) as client,
+    ):
         yield Bot(settings, client)
 
 
@@ -181,8 +184,7 @@ def telegram_gateway(bot: Bot, fake_telegram: FakeTelegram, tmp_path_factory) ->
             "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
         }
     )
-    stack = Stack(settings, Path("unused"))
-    stack.services = [s for s in stack.services if s.name == "gateway"]
+    stack = Stack(settings, [gateway_service(settings)])
     stack.start(timeout=60)
     yield f"http://127.0.0.1:{settings.gateway_port}"
     stack.stop()
