@@ -44,7 +44,7 @@ class ActionAnswerFaq(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Say the disclaimer once per conversation, then the answer (or its details)."""
+        """Disclaimer once per conversation, the answer (or details), a pending callback offer."""
         intent = context.intent_of(tracker)
         entry = context.knowledge().get(intent or "")
         if entry is None:
@@ -58,4 +58,7 @@ class ActionAnswerFaq(Action):
             dispatcher.utter_message(response="utter_faq_details", details=entry.details)
         else:
             utter_answer(dispatcher, entry)
+        if tracker.get_slot("callback_offered"):
+            # Set by action_check_safety in this very turn (it clears it on every other turn).
+            dispatcher.utter_message(response="utter_safety_offer_callback")
         return events

@@ -86,7 +86,10 @@ class ActionCheckSafety(Action):
             other_mentions=others,
         )
         if not tracker.get_slot("callback_phone"):
-            dispatcher.utter_message(response="utter_safety_offer_callback")
+            # After an FAQ question the answer comes next; the FAQ action makes the offer after
+            # it, so the patient's question is answered before we ask ours.
+            if intent not in context.knowledge():
+                dispatcher.utter_message(response="utter_safety_offer_callback")
             events = [SlotSet("callback_offered", True)]
         return events
 

@@ -78,7 +78,8 @@ def test_detail_payload_is_an_intent_with_the_detail_entity():
 
 def test_contraindication_in_an_faq_question_is_answered_and_escalated(database):
     messages, events = run(ActionCheckSafety(), "cost_with_eliquis")
-    assert responses(messages) == ["utter_safety_contraindication", "utter_safety_offer_callback"]
+    # The offer waits for the FAQ answer (see the next test).
+    assert responses(messages) == ["utter_safety_contraindication"]
     assert messages[0]["understood"] == "you take a blood thinner"
     assert events == [SlotSet("callback_offered", True)]
     with database() as session:
@@ -93,6 +94,12 @@ def test_contraindication_in_an_faq_question_is_answered_and_escalated(database)
     assert escalation.categories == ["anticoagulants"]
     assert escalation.message == "I take Eliquis, how much is a session?"
     assert escalation.matched[0]["text"] == "Eliquis"
+
+
+def test_the_faq_answer_is_followed_by_a_pending_callback_offer():
+    messages, _ = run(ActionAnswerFaq(), "faq_cost_after_a_flag")
+    assert responses(messages) == ["utter_faq_answer", "utter_safety_offer_callback"]
+    assert "$250" in messages[0]["answer"]
 
 
 def test_the_same_message_is_recorded_once(database):

@@ -102,7 +102,7 @@ def test_flag_inside_an_faq_question_gets_safe_reply_answer_and_one_escalation(a
     replies = any_bot.texts(sender, "I take Eliquis, how much is a session?")
     assert any("blood thinner" in r and "clinician will review" in r for r in replies)
     assert any("$250 and $600" in r for r in replies), "the FAQ question is still answered"
-    assert any("call you back" in r for r in replies)
+    assert "call you back" in replies[-1], "the offer comes after the answer"
     (escalation,) = escalations_for(any_bot, sender)
     assert (escalation.kind, escalation.categories, escalation.status) == (
         "contraindication",

@@ -119,8 +119,8 @@ def test_a_flag_in_a_question_keeps_the_callback_buttons_beside_the_answer(bot, 
     send(browser, "I take Eliquis, how much is a session?")
     bot_says(browser, "$250")
     titles = [b.text for b in browser.find_elements(By.CSS_SELECTOR, ".mesobot-replies button")]
-    assert titles == ["Yes, call me back", "No, thanks", "Tell me more"]
-    browser.find_element(By.XPATH, "//div[@class='mesobot-replies']/button[1]").click()
+    assert titles == ["Tell me more", "Yes, call me back", "No, thanks"]
+    browser.find_element(By.XPATH, "//div[@class='mesobot-replies']/button[2]").click()
     bot_says(browser, "What name should the clinician ask for?")
 
 
