@@ -29,17 +29,16 @@ def tracker_store(database_url: str) -> dict[str, Any]:
     return store
 
 
-def render_endpoints(settings: Settings, action_port: int | None = None) -> dict[str, Any]:
+def render_endpoints(settings: Settings) -> dict[str, Any]:
     """The endpoints configuration as a dict."""
-    port = action_port or settings.action_port
     return {
-        "action_endpoint": {"url": f"http://127.0.0.1:{port}/webhook"},
+        "action_endpoint": {"url": settings.action_url},
         "tracker_store": tracker_store(settings.database_url),
     }
 
 
-def write_endpoints(settings: Settings, path: Path, action_port: int | None = None) -> Path:
+def write_endpoints(settings: Settings, path: Path) -> Path:
     """Write endpoints.yml for a `rasa run` and return its path."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(render_endpoints(settings, action_port), sort_keys=False))
+    path.write_text(yaml.safe_dump(render_endpoints(settings), sort_keys=False))
     return path

@@ -101,7 +101,7 @@ def action_service(settings: Settings) -> Service:
             "--port",
             str(settings.action_port),
         ],
-        f"http://127.0.0.1:{settings.action_port}/health",
+        settings.action_health_url,
         settings.run_dir / "logs" / "actions.log",
     )
 

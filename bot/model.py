@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.settings import Settings
+from bot.settings import ROOT, Settings
 
 TRAINING_DATA = ("data/nlu", "data/rules", "data/stories")
 TRAINING_FILES = ("config.yml", "domain.yml")
@@ -42,7 +42,7 @@ def model_path(settings: Settings) -> Path:
 def rasa_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """Environment for Rasa subprocesses: telemetry off, the repo importable, quiet TF."""
     env = dict(os.environ)
-    root = str(Settings.from_env().root)
+    root = str(ROOT)
     env.update(
         RASA_TELEMETRY_ENABLED="false",
         PYTHONPATH=os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p),

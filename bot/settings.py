@@ -44,6 +44,11 @@ class Settings:
         """URL Rasa calls to run custom actions."""
         return f"http://127.0.0.1:{self.action_port}/webhook"
 
+    @property
+    def action_health_url(self) -> str:
+        """The action server's health check."""
+        return f"http://127.0.0.1:{self.action_port}/health"
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, root: Path = ROOT) -> Settings:
         """Build settings from environment variables (or the given mapping)."""

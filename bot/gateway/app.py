@@ -32,10 +32,9 @@ STATIC = Path(__file__).resolve().parent / "static"
 async def health(request: Request) -> JSONResponse:
     """GET /healthz: the gateway, Rasa and the action server, and the Telegram mode."""
     state = request.app.state
-    action_health = f"http://127.0.0.1:{state.settings.action_port}/health"
     async with httpx.AsyncClient(timeout=3) as client:
         try:
-            actions = (await client.get(action_health)).is_success
+            actions = (await client.get(state.settings.action_health_url)).is_success
         except httpx.HTTPError:
             actions = False
     rasa = await state.rasa.healthy()
