@@ -5,11 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 UV_VERSION := 0.13.8
-export RASA_TELEMETRY_ENABLED := false
-export PYTHONPATH := $(CURDIR)
+# uv must use this machine's Python, never download one. Everything else a process needs is
+# set by `python -m bot` (bot/ops/environment.py) for the processes it starts.
 export UV_PYTHON_DOWNLOADS := never
-export SQLALCHEMY_SILENCE_UBER_WARNING := 1
-export TF_CPP_MIN_LOG_LEVEL := 2
 
 .DEFAULT_GOAL := help
 .PHONY: help install lock train run shell test validate lint bench clean browser
@@ -41,11 +39,12 @@ shell: install ## Chat with the running bot in this terminal (after `make run`)
 	$(PY) -m bot shell
 
 validate: install ## Check the training data for conflicts and mistakes
-	$(PY) -m rasa data validate --data data/nlu data/rules data/stories
+	$(PY) -m bot validate
 
-lint: install ## ruff
+lint: install ## ruff (lint and format) and mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 # The widget's browser tests drive Debian's Chromium (Playwright's own download cannot work here).
 browser:
@@ -54,8 +53,7 @@ browser:
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; }
 
-test: install browser ## Install and run every test (trains once if needed)
-	$(VENV)/bin/ruff check .
+test: install browser lint ## Install, lint and run every test (trains once if needed)
 	$(PY) -m pytest
 
 clean: ## Remove the virtualenv, models and local databases

@@ -5,14 +5,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.interfaces import Action, Tracker
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions import context
+from actions.turn import channel_of
 from actions.validation import clean_name, clean_phone, clean_time
+from bot.content import current_content
+from bot.store.db import current_sessions
 from bot.store.escalations import save_callback
 
 log = logging.getLogger(__name__)
@@ -60,18 +63,19 @@ class ActionSaveCallback(Action):
         """Action name used in domain.yml and rules."""
         return "action_save_callback"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Save, then read the details back to the patient."""
-        name = tracker.get_slot("callback_name")
-        phone = tracker.get_slot("callback_phone")
-        when = tracker.get_slot("callback_time")
+        # The form only completes with all three validated, so none is empty here.
+        name = str(tracker.get_slot("callback_name") or "")
+        phone = str(tracker.get_slot("callback_phone") or "")
+        when = str(tracker.get_slot("callback_time") or "")
         try:
             save_callback(
-                context.sessions(),
+                current_sessions(),
                 tracker.sender_id,
-                context.channel_of(tracker),
+                channel_of(tracker),
                 name=name,
                 phone=phone,
                 best_time=when,
@@ -83,6 +87,6 @@ class ActionSaveCallback(Action):
             callback_name=name,
             callback_phone=phone,
             callback_time=when,
-            **context.clinic().template_values(),
+            **current_content().clinic.template_values(),
         )
         return [SlotSet("callback_offered", False)]

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
-from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.interfaces import Action, Tracker
+from rasa_sdk.types import DomainDict
 
-from actions import context
-from actions.knowledge import Entry
+from actions.turn import intent_of
+from bot.content import Entry, current_content
 
 DETAIL_ENTITY = "faq_detail"
 
@@ -22,7 +22,7 @@ def detail_payload(intent: str) -> str:
 
 def utter_answer(dispatcher: CollectingDispatcher, entry: Entry) -> None:
     """The entry's short answer, with the clinic's values, and a "Tell me more" button."""
-    answer = entry.render(context.clinic().template_values())
+    answer = entry.render(current_content().clinic.template_values())
     dispatcher.utter_message(
         response="utter_faq_answer", answer=answer, detail_payload=detail_payload(entry.intent)
     )
@@ -41,12 +41,12 @@ class ActionAnswerFaq(Action):
         """Action name used in domain.yml and rules."""
         return "action_answer_faq"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Disclaimer once per conversation, the answer (or details), a pending callback offer."""
-        intent = context.intent_of(tracker)
-        entry = context.knowledge().get(intent or "")
+        intent = intent_of(tracker)
+        entry = current_content().knowledge.get(intent or "")
         if entry is None:
             dispatcher.utter_message(response="utter_fallback")
             return []

@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.interfaces import Action, Tracker
+from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions import context
+from actions.turn import channel_of, message_id_of
+from bot.content import current_content
+from bot.store.db import current_sessions
 from bot.store.escalations import Flag, record_flag
 
 log = logging.getLogger(__name__)
@@ -23,15 +26,15 @@ def escalate(tracker: Tracker, kind: str, severity: str, **fields: Any) -> None:
     """Record an escalation for the latest message; a database error never silences the bot."""
     flag = Flag(
         conversation_id=tracker.sender_id,
-        channel=context.channel_of(tracker),
+        channel=channel_of(tracker),
         kind=kind,
         severity=severity,
-        message_id=context.message_id_of(tracker),
+        message_id=message_id_of(tracker),
         text=tracker.latest_message.get("text") or "",
         **fields,
     )
     try:
-        record_flag(context.sessions(), flag)
+        record_flag(current_sessions(), flag)
     except SQLAlchemyError:
         # The transcript is still in Rasa's tracker store; staff can recover it from there.
         log.exception("could not record %s escalation for %s", kind, tracker.sender_id)
@@ -44,12 +47,14 @@ class ActionRequestHuman(Action):
         """Action name used in domain.yml and rules."""
         return "action_request_human"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Record the request and give the clinic's phone and hours."""
         escalate(tracker, kind="human_requested", severity="normal")
-        dispatcher.utter_message(response="utter_handoff", **context.clinic().template_values())
+        dispatcher.utter_message(
+            response="utter_handoff", **current_content().clinic.template_values()
+        )
         return [SlotSet("fallback_count", 0)]
 
 
@@ -60,11 +65,11 @@ class ActionBookAppointment(Action):
         """Action name used in domain.yml and rules."""
         return "action_book_appointment"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Point the patient at the booking link or phone."""
-        clinic = context.clinic()
+        clinic = current_content().clinic
         response = "utter_book" if clinic.booking_url else "utter_book_by_phone"
         dispatcher.utter_message(response=response, **clinic.template_values())
         return []
@@ -77,15 +82,15 @@ class ActionFallback(Action):
         """Action name used in domain.yml and rules."""
         return "action_fallback"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Offer topics and a person; escalate when the bot failed twice in a row."""
         count = int(tracker.get_slot("fallback_count") or 0) + 1
         if count >= FALLBACKS_BEFORE_ESCALATION:
             escalate(tracker, kind="bot_failed", severity="normal")
             dispatcher.utter_message(
-                response="utter_fallback_again", **context.clinic().template_values()
+                response="utter_fallback_again", **current_content().clinic.template_values()
             )
         else:
             dispatcher.utter_message(response="utter_fallback")

@@ -4,27 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.interfaces import Action, Tracker
+from rasa_sdk.types import DomainDict
 
-from actions import context
 from actions.faq import utter_answer
 from actions.handoff import escalate
+from actions.turn import intent_of
+from bot.content import current_content
+from bot.nlu.entities import CONTRAINDICATION, MENTION_ENTITY, RED_FLAG
+from bot.store.models import SEVERITIES
 
-CONTRAINDICATION = "contraindication"
-RED_FLAG = "red_flag"
-MENTION = "safety_mention"
-# Used when the classifier hears a disclosure or complication the lexicon did not name.
-UNSPECIFIED = {
-    "disclose_condition": (CONTRAINDICATION, "unspecified_condition"),
-    "report_complication": (RED_FLAG, "unspecified_complication"),
-}
-# What to answer when the only mentions are negated, hypothetical or about someone else.
-GENERAL_ANSWER = {
-    "disclose_condition": "ask_contraindications",
-    "report_complication": "ask_side_effects",
-}
 ANSWERING_AN_OFFER = ("affirm", "deny")
 
 
@@ -32,6 +23,11 @@ def join_phrases(phrases: list[str]) -> str:
     """'a', 'a and b', 'a, b and c'."""
     unique = list(dict.fromkeys(phrases))
     return unique[0] if len(unique) == 1 else f"{', '.join(unique[:-1])} and {unique[-1]}"
+
+
+def most_serious(severities: list[str]) -> str:
+    """The most serious of the severities the data gave the flagged categories."""
+    return min(severities, key=SEVERITIES.index)
 
 
 def _matched(entity: dict[str, Any]) -> dict[str, Any]:
@@ -46,15 +42,17 @@ class ActionCheckSafety(Action):
         """Action name used in domain.yml and rules."""
         return "action_check_safety"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Look at the latest message's safety entities and act on them."""
-        intent = context.intent_of(tracker) or ""
+        content = current_content()
+        intent = intent_of(tracker) or ""
         entities = tracker.latest_message.get("entities") or []
         red = [e for e in entities if e.get("entity") == RED_FLAG]
         contra = [e for e in entities if e.get("entity") == CONTRAINDICATION]
-        others = [_matched(e) for e in entities if e.get("entity") == MENTION]
+        others = [_matched(e) for e in entities if e.get("entity") == MENTION_ENTITY]
+        unspecified = content.safety.unspecified.get(intent)
         events: list[EventType] = []
         if tracker.get_slot("callback_offered") and intent not in ANSWERING_AN_OFFER:
             events.append(SlotSet("callback_offered", False))
@@ -62,14 +60,18 @@ class ActionCheckSafety(Action):
         if red or contra:
             kind = RED_FLAG if red else CONTRAINDICATION
             categories = list(dict.fromkeys(e["value"] for e in red + contra))
+            severity = most_serious([content.safety.severity[c] for c in categories])
             self._explain(dispatcher, red, contra)
-        elif intent in UNSPECIFIED and others:
+        elif unspecified and others:
             # Only negated, hypothetical or third-party mentions: answer the general question.
-            utter_answer(dispatcher, context.knowledge()[GENERAL_ANSWER[intent]])
+            utter_answer(dispatcher, content.knowledge[unspecified.general_answer])
             return events
-        elif intent in UNSPECIFIED:
-            kind, category = UNSPECIFIED[intent]
-            categories = [category]
+        elif unspecified:
+            kind, categories, severity = (
+                unspecified.kind,
+                [unspecified.category],
+                unspecified.severity,
+            )
             if kind == RED_FLAG:
                 self._urgent(dispatcher)
                 dispatcher.utter_message(response="utter_safety_complication_unspecified")
@@ -80,7 +82,7 @@ class ActionCheckSafety(Action):
         escalate(
             tracker,
             kind=kind,
-            severity="urgent" if kind == RED_FLAG else "high",
+            severity=severity,
             categories=categories,
             matched=[_matched(e) for e in red + contra],
             other_mentions=others,
@@ -88,16 +90,15 @@ class ActionCheckSafety(Action):
         if not tracker.get_slot("callback_phone"):
             # After an FAQ question the answer comes next; the FAQ action makes the offer after
             # it, so the patient's question is answered before we ask ours.
-            if intent not in context.knowledge():
+            if intent not in content.knowledge:
                 dispatcher.utter_message(response="utter_safety_offer_callback")
             events = [SlotSet("callback_offered", True)]
         return events
 
     @staticmethod
     def _urgent(dispatcher: CollectingDispatcher) -> None:
-        dispatcher.utter_message(
-            response="utter_safety_urgent", **context.clinic().template_values()
-        )
+        values = current_content().clinic.template_values()
+        dispatcher.utter_message(response="utter_safety_urgent", **values)
 
     @classmethod
     def _explain(
@@ -107,15 +108,15 @@ class ActionCheckSafety(Action):
         contra: list[dict[str, Any]],
     ) -> None:
         """Urgent-care advice first for red flags, then what was understood about each."""
-        names = context.understood()
+        name_of = current_content().safety.name_of
         if red:
             cls._urgent(dispatcher)
-            phrases = [names.get(e["value"], e["value"]) for e in red]
+            phrases = [name_of(e["value"]) for e in red]
             dispatcher.utter_message(
                 response="utter_safety_red_flag", understood=join_phrases(phrases)
             )
         if contra:
-            phrases = [names.get(e["value"], e["value"]) for e in contra]
+            phrases = [name_of(e["value"]) for e in contra]
             dispatcher.utter_message(
                 response="utter_safety_contraindication", understood=join_phrases(phrases)
             )
@@ -128,13 +129,12 @@ class ActionDeclineCallback(Action):
         """Action name used in domain.yml and rules."""
         return "action_decline_callback"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Reassure the patient that staff still review, and close the offer."""
-        dispatcher.utter_message(
-            response="utter_callback_declined", **context.clinic().template_values()
-        )
+        values = current_content().clinic.template_values()
+        dispatcher.utter_message(response="utter_callback_declined", **values)
         return [
             SlotSet("callback_offered", False),
             SlotSet("callback_name", None),

@@ -20,7 +20,7 @@ import yaml
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.safety.component import SafetyFlagger
+from bot.nlu.safety_flagger import SafetyFlagger
 from bot.settings import ROOT
 
 MESSAGES = 5_000

@@ -1,18 +1,20 @@
-"""Command line: `python -m bot {train,migrate,run,shell}` (the Makefile calls these)."""
+"""Command line: `python -m bot {train,validate,migrate,run,shell}` (the Makefile calls these)."""
 
 from __future__ import annotations
 
 import argparse
 import signal
+import subprocess
 import sys
 import uuid
 from types import FrameType
 
 import httpx
 
-from bot.launcher import Stack, StartupError
-from bot.model import ensure_model
-from bot.settings import Settings
+from bot.ops.environment import child_env
+from bot.ops.launcher import Stack, StartupError
+from bot.ops.model import ensure_model
+from bot.settings import Settings, get_settings
 from bot.store.migrate import upgrade
 
 
@@ -20,6 +22,14 @@ def train(settings: Settings) -> int:
     """Train if the training data or config changed."""
     print(f"Model: {ensure_model(settings)}")
     return 0
+
+
+def validate(settings: Settings) -> int:
+    """`rasa data validate` on the training data: conflicts, unknown intents, bad stories."""
+    config, domain = settings.training_files
+    command = [sys.executable, "-m", "rasa", "data", "validate", "--config", str(config)]
+    command += ["--domain", str(domain), "--data", *map(str, settings.training_data)]
+    return subprocess.run(command, cwd=settings.root, env=child_env(settings)).returncode
 
 
 def migrate(settings: Settings) -> int:
@@ -100,7 +110,13 @@ def shell(settings: Settings) -> int:
                     print(f"     [{button['title']}] -> {button['payload']}")
 
 
-COMMANDS = {"train": train, "migrate": migrate, "run": run, "shell": shell}
+COMMANDS = {
+    "train": train,
+    "validate": validate,
+    "migrate": migrate,
+    "run": run,
+    "shell": shell,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     parser.add_argument("command", choices=sorted(COMMANDS))
     args = parser.parse_args(argv)
-    return COMMANDS[args.command](Settings.from_env())
+    return COMMANDS[args.command](get_settings())
 
 
 if __name__ == "__main__":

@@ -1,38 +1,81 @@
-"""Every setting mesobot reads, in one typed place, read once from the environment."""
+"""Every setting mesobot reads, in one typed place, read once from the environment.
+
+Each field names its environment variable and default once, in its annotation (`Env`);
+reading (`Settings.from_env`) and handing the same settings to a child process
+(`Settings.to_env`) both walk that one list, so a new setting is added in exactly one place.
+"""
 
 from __future__ import annotations
 
 import os
+import typing
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
 ROOT = Path(__file__).resolve().parent.parent
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+@dataclass(frozen=True)
+class Env:
+    """The environment variable a setting is read from, and its default (None: unset)."""
+
+    name: str
+    default: str | None = None
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Runtime settings; defaults are the embedded laptop setup (SQLite, no secrets)."""
+    """Runtime settings; defaults are the embedded laptop setup (SQLite, no secrets).
+
+    Relative paths are relative to `root`, the repository.
+    """
 
     root: Path
-    clinic_file: Path
-    knowledge_dir: Path
-    safety_dir: Path
-    models_dir: Path
-    run_dir: Path
-    database_url: str
-    rasa_host: str
-    rasa_port: int
-    action_port: int
-    gateway_port: int
-    gateway_host: str
-    rasa_token: str | None
-    telegram_token: str | None
-    telegram_webhook_url: str | None
-    telegram_webhook_secret: str | None
-    telegram_api_url: str
-    max_body_bytes: int
+    # Content: what the clinic edits, and what the bot says.
+    clinic_file: Annotated[Path, Env("MESOBOT_CLINIC_FILE", "clinic.yml")]
+    knowledge_dir: Annotated[Path, Env("MESOBOT_KNOWLEDGE_DIR", "data/knowledge")]
+    safety_dir: Annotated[Path, Env("MESOBOT_SAFETY_DIR", "data/safety")]
+    channels_file: Annotated[Path, Env("MESOBOT_CHANNELS_FILE", "data/channels.yml")]
+    # Where models, logs and rendered Rasa configuration go.
+    models_dir: Annotated[Path, Env("MESOBOT_MODELS_DIR", "models")]
+    run_dir: Annotated[Path, Env("MESOBOT_RUN_DIR", ".run")]
+    # Empty means the SQLite file mesobot.db in the repository.
+    database_url: Annotated[str, Env("DATABASE_URL", "")]
+    rasa_host: Annotated[str, Env("RASA_HOST", "127.0.0.1")]
+    rasa_port: Annotated[int, Env("RASA_PORT", "5005")]
+    action_port: Annotated[int, Env("ACTION_SERVER_PORT", "5055")]
+    gateway_host: Annotated[str, Env("GATEWAY_HOST", "127.0.0.1")]
+    gateway_port: Annotated[int, Env("GATEWAY_PORT", "8000")]
+    rasa_token: Annotated[str | None, Env("RASA_TOKEN")]
+    telegram_token: Annotated[str | None, Env("TELEGRAM_TOKEN")]
+    telegram_webhook_url: Annotated[str | None, Env("TELEGRAM_WEBHOOK_URL")]
+    telegram_webhook_secret: Annotated[str | None, Env("TELEGRAM_WEBHOOK_SECRET")]
+    telegram_api_url: Annotated[str, Env("TELEGRAM_API_URL", "https://api.telegram.org/bot")]
+    max_body_bytes: Annotated[int, Env("MAX_BODY_BYTES", str(64 * 1024))]
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, root: Path = ROOT) -> Settings:
+        """Build settings from environment variables (or the given mapping)."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for name, (kind, var) in _env_fields().items():
+            values[name] = _parse(kind, env.get(var.name) or var.default, root)
+        if not values["database_url"]:
+            values["database_url"] = f"sqlite:///{root / 'mesobot.db'}"
+        return cls(root=root, **values)
+
+    def to_env(self) -> dict[str, str]:
+        """The settings as environment variables, for a child process to read the same ones."""
+        env: dict[str, str] = {}
+        for name, (_, var) in _env_fields().items():
+            value = getattr(self, name)
+            if value is not None:
+                env[var.name] = str(value)
+        return env
 
     @property
     def rasa_url(self) -> str:
@@ -49,36 +92,21 @@ class Settings:
         """The action server's health check."""
         return f"http://127.0.0.1:{self.action_port}/health"
 
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, root: Path = ROOT) -> Settings:
-        """Build settings from environment variables (or the given mapping)."""
-        env = os.environ if env is None else env
+    @property
+    def gateway_url(self) -> str:
+        """Where the gateway listens, as a browser on this machine reaches it."""
+        host = "localhost" if self.gateway_host in ("127.0.0.1", "0.0.0.0") else self.gateway_host
+        return f"http://{host}:{self.gateway_port}"
 
-        def path(name: str, default: str) -> Path:
-            value = Path(env.get(name, default))
-            return value if value.is_absolute() else root / value
+    @property
+    def training_data(self) -> tuple[Path, ...]:
+        """Rasa's training data folders, one file per topic in each."""
+        return tuple(self.root / "data" / part for part in ("nlu", "rules", "stories"))
 
-        run_dir = path("MESOBOT_RUN_DIR", ".run")
-        return cls(
-            root=root,
-            clinic_file=path("MESOBOT_CLINIC_FILE", "clinic.yml"),
-            knowledge_dir=path("MESOBOT_KNOWLEDGE_DIR", "data/knowledge"),
-            safety_dir=path("MESOBOT_SAFETY_DIR", "data/safety"),
-            models_dir=path("MESOBOT_MODELS_DIR", "models"),
-            run_dir=run_dir,
-            database_url=env.get("DATABASE_URL") or f"sqlite:///{root / 'mesobot.db'}",
-            rasa_host=env.get("RASA_HOST", "127.0.0.1"),
-            rasa_port=int(env.get("RASA_PORT", "5005")),
-            action_port=int(env.get("ACTION_SERVER_PORT", "5055")),
-            gateway_port=int(env.get("GATEWAY_PORT", "8000")),
-            gateway_host=env.get("GATEWAY_HOST", "127.0.0.1"),
-            rasa_token=env.get("RASA_TOKEN") or None,
-            telegram_token=env.get("TELEGRAM_TOKEN") or None,
-            telegram_webhook_url=env.get("TELEGRAM_WEBHOOK_URL") or None,
-            telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
-            telegram_api_url=env.get("TELEGRAM_API_URL", "https://api.telegram.org/bot"),
-            max_body_bytes=int(env.get("MAX_BODY_BYTES", str(64 * 1024))),
-        )
+    @property
+    def training_files(self) -> tuple[Path, ...]:
+        """Rasa's model configuration and domain."""
+        return (self.root / "config.yml", self.root / "domain.yml")
 
     def problems(self) -> list[str]:
         """Settings that are unsafe to run with (the gateway refuses to start on any)."""
@@ -89,18 +117,37 @@ class Settings:
             found.append("TELEGRAM_WEBHOOK_SECRET must be set (16+ characters) in webhook mode")
         if self.telegram_webhook_url and not self.telegram_webhook_url.startswith("https://"):
             found.append("TELEGRAM_WEBHOOK_URL must be https://")
-        if self.gateway_host not in ("127.0.0.1", "localhost", "::1") and not self.rasa_token:
+        if self.gateway_host not in LOCAL_HOSTS and not self.rasa_token:
             found.append("GATEWAY_HOST faces the network: set RASA_TOKEN to protect Rasa's API")
         return found
 
-    @property
-    def gateway_url(self) -> str:
-        """Where the gateway listens, as a browser on this machine reaches it."""
-        host = "localhost" if self.gateway_host in ("127.0.0.1", "0.0.0.0") else self.gateway_host
-        return f"http://{host}:{self.gateway_port}"
+
+@lru_cache(maxsize=1)
+def _env_fields() -> dict[str, tuple[object, Env]]:
+    """Field name -> (its type, its Env), for every field read from the environment."""
+    hints = typing.get_type_hints(Settings, include_extras=True)
+    found: dict[str, tuple[object, Env]] = {}
+    for spec in fields(Settings):
+        kind, *extras = typing.get_args(hints[spec.name]) or (hints[spec.name],)
+        env = next((extra for extra in extras if isinstance(extra, Env)), None)
+        if env is not None:
+            found[spec.name] = (kind, env)
+    return found
+
+
+def _parse(kind: object, raw: str | None, root: Path) -> Any:
+    """One environment value as the field's type."""
+    if raw is None:
+        return None
+    if kind is Path:
+        path = Path(raw)
+        return path if path.is_absolute() else root / path
+    if kind is int:
+        return int(raw)
+    return raw
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read from the environment on first use."""
+    """The process's settings, read from the environment on first use (the one way in)."""
     return Settings.from_env()

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.launcher import Stack, gateway_service
-from bot.model import ensure_model
+from bot.ops.launcher import Stack, gateway_service
+from bot.ops.model import ensure_model
 from bot.settings import ROOT, Settings
 from bot.store.db import session_factory
 from bot.store.migrate import upgrade

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 import pytest
-from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.interfaces import Tracker
 from sqlalchemy import func, select
 
 from actions.callback import ActionSaveCallback
@@ -39,7 +40,7 @@ def database(tmp_path, monkeypatch):
 
 def run(action, name: str):
     dispatcher = CollectingDispatcher()
-    events = action.run(dispatcher, load(name), {})
+    events = asyncio.run(action.run(dispatcher, load(name), {}))
     return dispatcher.messages, events
 
 
@@ -189,7 +190,7 @@ def test_callback_details_are_saved_on_the_open_escalation(database):
     tracker = json.loads((TRACKERS / "callback_complete.json").read_text())
     tracker["sender_id"] = "t-pus"
     dispatcher = CollectingDispatcher()
-    events = ActionSaveCallback().run(dispatcher, Tracker.from_dict(tracker), {})
+    events = asyncio.run(ActionSaveCallback().run(dispatcher, Tracker.from_dict(tracker), {}))
     assert responses(dispatcher.messages) == ["utter_callback_saved"]
     assert events == [SlotSet("callback_offered", False)]
     with database() as session:

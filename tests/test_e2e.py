@@ -6,8 +6,8 @@ import pytest
 import yaml
 from sqlalchemy import select, text
 
-from actions.clinic import load_clinic
-from actions.knowledge import load_knowledge
+from bot.content.clinic import load_clinic
+from bot.content.knowledge import load_knowledge
 from bot.settings import ROOT
 from bot.store.models import Escalation
 from tests.conftest import REPORT, new_sender
@@ -48,6 +48,10 @@ def test_every_faq_intent_gets_its_documented_answer(bot, intent):
     expected = KNOWLEDGE[intent].render(CLINIC.template_values())
     assert expected in replies
     assert fact in expected
+
+
+def test_there_is_a_question_for_every_faq_intent():
+    assert set(QUESTIONS) == set(KNOWLEDGE)
 
 
 def test_the_wash_hair_answer_from_the_readme(bot):

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.gateway.replies import Button, Reply, split_text
-from bot.gateway.telegram_bot import keyboard
+from bot.gateway.telegram.keyboards import keyboard
 from bot.store.models import ConversationNote, Escalation
 from tests.conftest import WEBHOOK_SECRET
 from tests.fake_telegram import button_update, edited_update, media_update, text_update

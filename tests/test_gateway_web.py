@@ -156,13 +156,13 @@ def test_staff_replies_arrive_live_over_server_sent_events(bot, tmp_path):
             assert conversation.status_code == 200
             from bot.store.channels import web_conversation
 
-            conversation_id = web_conversation(app.state.sessions, token)
+            conversation_id = web_conversation(app.state.services.db, token)
             received = []
             with client.stream("GET", "/widget/events", params={"token": token}) as stream:
                 lines = stream.iter_lines()
                 assert next(lines) == ": connected"
                 deadline = time.monotonic() + 5
-                while not app.state.live.publish(
+                while not app.state.services.live.publish(
                     conversation_id, {"from": "staff", "text": "Hi, this is Dr Lee."}
                 ):
                     assert time.monotonic() < deadline

@@ -8,18 +8,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.clinic import ClinicConfigError, load_clinic, parse_clinic
-from actions.knowledge import KnowledgeError, load_knowledge, parse_entry
+from bot.content.clinic import ClinicConfigError, load_clinic, parse_clinic
+from bot.content.knowledge import KnowledgeError, faq_intents, load_knowledge, parse_entry
 from bot.settings import ROOT
 
 KNOWLEDGE = ROOT / "data" / "knowledge"
 SOURCES = KNOWLEDGE / "sources"
 SHARED_SOURCE = ROOT.parent / "shared" / "sources" / "hair-mesotherapy-article.txt"
-FAQ_INTENTS = {
-    "ask_what_is", "ask_wash_hair", "ask_exercise", "ask_coffee_alcohol_smoking", "ask_pain",
-    "ask_cost", "ask_sessions", "ask_results", "ask_side_effects", "ask_contraindications",
-    "ask_prp_difference", "ask_effectiveness", "ask_aftercare",
-}  # fmt: skip
+# The one list of FAQ intents: one knowledge-base entry each.
+FAQ_INTENTS = faq_intents(KNOWLEDGE)
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "fifth": 5, "six": 6, "seven": 7,
     "eight": 8, "half an hour": 30,
@@ -57,8 +54,24 @@ def entries():
     return load_knowledge(KNOWLEDGE)
 
 
-def test_every_faq_intent_has_exactly_one_entry(entries):
-    assert set(entries) == FAQ_INTENTS
+def faq_rule_intents() -> set[str]:
+    """Intents whose rules answer with action_answer_faq (data/rules/)."""
+    found: set[str] = set()
+    for path in (ROOT / "data" / "rules").glob("*.yml"):
+        for rule in yaml.safe_load(path.read_text()).get("rules", []):
+            steps = rule["steps"]
+            if {"action": "action_answer_faq"} not in steps:
+                continue
+            for step in steps:
+                found.update(option["intent"] for option in step.get("or", []))
+                if "intent" in step:
+                    found.add(step["intent"])
+    return found
+
+
+def test_every_faq_intent_has_exactly_one_entry_and_a_rule(entries):
+    assert len(FAQ_INTENTS) == 13
+    assert faq_rule_intents() == FAQ_INTENTS
 
 
 def test_every_faq_intent_is_in_the_domain(entries):

@@ -63,3 +63,11 @@ def test_held_out_examples_are_not_in_the_training_data(training):
     held_out = examples(ROOT / "tests" / "nlu" / "heldout.yml")
     leaked = [e for lines in held_out.values() for e in lines if normal(e) in trained]
     assert not leaked
+
+
+def test_data_files_are_named_by_topic_alike_in_every_folder():
+    """rasa-demo's layout: a topic's rules and stories sit in files named like its NLU file."""
+    topics = {path.stem for path in (ROOT / "data" / "nlu").glob("*.yml")}
+    for folder in ("rules", "stories"):
+        names = {path.stem for path in (ROOT / "data" / folder).glob("*.yml")}
+        assert names <= topics, f"data/{folder}: {sorted(names - topics)} match no data/nlu file"

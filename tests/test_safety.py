@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.safety import SafetyDetector
-from bot.safety.component import mention_entity
-from bot.safety.lexicon import LexiconError, compile_term
+from bot.content.lexicon import LexiconError, compile_term
+from bot.nlu.detector import SafetyDetector
+from bot.nlu.safety_flagger import mention_entity
 from bot.settings import ROOT
 from tests.conftest import REPORT
-from tests.safety.metrics import MUST_NOT_FLAG, load_labelled, report, score
+from tests.safety.metrics import MUST_NOT_FLAG, affirmed, load_labelled, report, score
 
 MIN_RECALL = 0.97
 MIN_PRECISION = 0.95
@@ -94,7 +94,7 @@ def test_false_flags_on_negated_hypothetical_and_third_party(scored, group):
     ],
 )
 def test_examples_from_the_contract(detector, text, expected):
-    assert {m.category for m in detector.affirmed(text)} == expected
+    assert {m.category for m in affirmed(detector, text)} == expected
 
 
 def test_non_affirmed_mentions_are_still_reported(detector):
@@ -131,7 +131,7 @@ def test_bad_input_never_raises(detector, text):
 
 
 def test_mixed_scripts_still_find_the_english_mention(detector):
-    assert [m.category for m in detector.affirmed("Привет, I'm pregnant 你好")] == ["pregnancy"]
+    assert [m.category for m in affirmed(detector, "Привет, I'm pregnant 你好")] == ["pregnancy"]
 
 
 def test_entity_contract_for_affirmed_and_other_mentions(detector):
@@ -153,7 +153,7 @@ def test_entity_contract_for_affirmed_and_other_mentions(detector):
 
 
 def test_red_flag_entity_name(detector):
-    (mention,) = detector.affirmed("my lips are swollen")
+    (mention,) = affirmed(detector, "my lips are swollen")
     assert mention_entity(mention, "SafetyFlagger")["entity"] == "red_flag"
 
 

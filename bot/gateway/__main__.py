@@ -5,12 +5,12 @@ from __future__ import annotations
 import uvicorn
 
 from bot.gateway.app import create_app
-from bot.settings import Settings
+from bot.settings import get_settings
 
 
 def main() -> None:
     """Run until SIGINT/SIGTERM."""
-    settings = Settings.from_env()
+    settings = get_settings()
     uvicorn.run(
         create_app(settings),
         host=settings.gateway_host,

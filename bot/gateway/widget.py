@@ -9,10 +9,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from bot.gateway.http import read_json
 from bot.gateway.rasa_client import RasaUnavailable
+from bot.gateway.services import Services
 from bot.store.channels import new_web_session, web_conversation
 
 CHANNEL = "web"
@@ -26,81 +27,93 @@ def _token(request: Request) -> str:
     return request.query_params.get("token", "")
 
 
-async def _conversation(request: Request) -> str:
-    """The caller's conversation, from its secret token; 401 for anything unknown."""
-    conversation = await run_in_threadpool(
-        web_conversation, request.app.state.sessions, _token(request)
-    )
-    if conversation is None:
-        raise HTTPException(401, "Unknown or missing session; start a new one.")
-    return conversation
+class WidgetChannel:
+    """The chat bubble on the clinic's website: a browser holds a token, we keep its hash."""
 
+    name = CHANNEL
 
-async def create_session(request: Request) -> JSONResponse:
-    """A new conversation; the token is the only key to it."""
-    token, _ = await run_in_threadpool(new_web_session, request.app.state.sessions)
-    return JSONResponse({"token": token}, status_code=201)
+    def __init__(self, services: Services) -> None:
+        self.services = services
 
+    def routes(self) -> list[BaseRoute]:
+        """The widget's JSON and event-stream endpoints."""
+        return [
+            Route("/widget/session", self.create_session, methods=["POST"]),
+            Route("/widget/messages", self.post_message, methods=["POST"]),
+            Route("/widget/history", self.history, methods=["GET"]),
+            Route("/widget/events", self.events, methods=["GET"]),
+            Route("/widget/config", self.config, methods=["GET"]),
+        ]
 
-async def post_message(request: Request) -> JSONResponse:
-    """Forward the patient's text to Rasa and return the replies."""
-    conversation = await _conversation(request)
-    data = await read_json(request, request.app.state.settings.max_body_bytes)
-    text = data.get("text")
-    if not isinstance(text, str):
-        raise HTTPException(400, 'Expected {"text": "..."}.')
-    if len(text) > MAX_MESSAGE_CHARS:
-        raise HTTPException(413, f"Messages are limited to {MAX_MESSAGE_CHARS} characters.")
-    try:
-        replies = await request.app.state.rasa.send(conversation, text, CHANNEL)
-    except RasaUnavailable:
-        raise HTTPException(503, "The assistant is not reachable right now; try again.") from None
-    return JSONResponse({"replies": [reply.as_json() for reply in replies]})
+    async def start(self) -> None:
+        """Nothing to connect: browsers come to us."""
 
+    async def stop(self) -> None:
+        """Nothing to disconnect."""
 
-async def history(request: Request) -> JSONResponse:
-    """The conversation so far, to redraw it after a page reload."""
-    conversation = await _conversation(request)
-    try:
-        lines = await request.app.state.rasa.transcript(conversation)
-    except RasaUnavailable:
-        raise HTTPException(503, "The assistant is not reachable right now.") from None
-    return JSONResponse({"messages": lines})
+    def status(self) -> str:
+        """Always on."""
+        return "on"
 
+    async def _conversation(self, request: Request) -> str:
+        """The caller's conversation, from its secret token; 401 for anything unknown."""
+        conversation = await run_in_threadpool(web_conversation, self.services.db, _token(request))
+        if conversation is None:
+            raise HTTPException(401, "Unknown or missing session; start a new one.")
+        return conversation
 
-async def events(request: Request) -> StreamingResponse:
-    """Server-sent events with staff replies for this conversation."""
-    conversation = await _conversation(request)
-    broker = request.app.state.live
+    async def create_session(self, request: Request) -> JSONResponse:
+        """POST /widget/session: a new conversation; the token is the only key to it."""
+        token, _ = await run_in_threadpool(new_web_session, self.services.db)
+        return JSONResponse({"token": token}, status_code=201)
 
-    async def stream() -> AsyncIterator[str]:
-        yield ": connected\n\n"
-        async for message in broker.subscribe(conversation):
-            if await request.is_disconnected():
-                break
-            yield ": keepalive\n\n" if message is None else f"data: {json.dumps(message)}\n\n"
+    async def post_message(self, request: Request) -> JSONResponse:
+        """POST /widget/messages: forward the patient's text to Rasa and return the replies."""
+        conversation = await self._conversation(request)
+        data = await read_json(request, self.services.settings.max_body_bytes)
+        text = data.get("text")
+        if not isinstance(text, str):
+            raise HTTPException(400, 'Expected {"text": "..."}.')
+        if len(text) > MAX_MESSAGE_CHARS:
+            raise HTTPException(413, f"Messages are limited to {MAX_MESSAGE_CHARS} characters.")
+        try:
+            replies = await self.services.rasa.send(conversation, text, CHANNEL)
+        except RasaUnavailable:
+            raise HTTPException(503, self.services.content.channel_texts["unavailable"]) from None
+        return JSONResponse({"replies": [reply.as_json() for reply in replies]})
 
-    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
+    async def history(self, request: Request) -> JSONResponse:
+        """GET /widget/history: the conversation so far, to redraw it after a page reload."""
+        conversation = await self._conversation(request)
+        try:
+            lines = await self.services.rasa.transcript(conversation)
+        except RasaUnavailable:
+            raise HTTPException(503, self.services.content.channel_texts["unavailable"]) from None
+        return JSONResponse({"messages": lines})
 
+    async def events(self, request: Request) -> StreamingResponse:
+        """GET /widget/events: server-sent events with staff replies for this conversation."""
+        conversation = await self._conversation(request)
+        broker = self.services.live
 
-async def config(request: Request) -> Response:
-    """Clinic name and colours for the widget."""
-    clinic = request.app.state.clinic
-    return JSONResponse(
-        {
-            "clinicName": clinic.name,
-            "colors": clinic.colors,
-            "disclaimer": request.app.state.texts["widget_disclaimer"],
-        },
-        headers={"Cache-Control": "max-age=300"},
-    )
+        async def stream() -> AsyncIterator[str]:
+            yield ": connected\n\n"
+            async for message in broker.subscribe(conversation):
+                if await request.is_disconnected():
+                    break
+                yield ": keepalive\n\n" if message is None else f"data: {json.dumps(message)}\n\n"
 
+        headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+        return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
 
-routes = [
-    Route("/widget/session", create_session, methods=["POST"]),
-    Route("/widget/messages", post_message, methods=["POST"]),
-    Route("/widget/history", history, methods=["GET"]),
-    Route("/widget/events", events, methods=["GET"]),
-    Route("/widget/config", config, methods=["GET"]),
-]
+    async def config(self, request: Request) -> Response:
+        """GET /widget/config: clinic name, colours and disclaimer for the widget."""
+        content = self.services.content
+        return JSONResponse(
+            {
+                "clinicName": content.clinic.name,
+                "colors": content.clinic.colors,
+                "disclaimer": content.channel_texts["widget_disclaimer"],
+            },
+            headers={"Cache-Control": "max-age=300"},
+        )

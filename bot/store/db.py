@@ -8,6 +8,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.settings import get_settings
+
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
@@ -30,3 +32,8 @@ def make_engine(url: str) -> Engine:
 def session_factory(url: str) -> sessionmaker[Session]:
     """The process's session factory for a database URL."""
     return sessionmaker(make_engine(url), future=True, expire_on_commit=False)
+
+
+def current_sessions() -> sessionmaker[Session]:
+    """The session factory for this process's configured database."""
+    return session_factory(get_settings().database_url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -18,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.orm import Mapped, declarative_base, relationship
 
 # Stable constraint names, so Alembic migrations are the same on SQLite and PostgreSQL.
 metadata = MetaData(
@@ -47,23 +48,25 @@ class Escalation(Base):
 
     __tablename__ = "escalations"
 
-    id = Column(Integer, primary_key=True)
-    conversation_id = Column(String(255), nullable=False, index=True)
-    channel = Column(String(32), nullable=False)
-    kind = Column(String(32), nullable=False)
-    categories = Column(JSON, nullable=False, default=list)
-    severity = Column(String(16), nullable=False)
-    status = Column(String(16), nullable=False, default=OPEN)
-    message = Column(Text, nullable=False)
-    matched = Column(JSON, nullable=False, default=list)
-    other_mentions = Column(JSON, nullable=False, default=list)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = Column(String(255), nullable=False, index=True)
+    channel: Mapped[str] = Column(String(32), nullable=False)
+    kind: Mapped[str] = Column(String(32), nullable=False)
+    categories: Mapped[list[Any]] = Column(JSON, nullable=False, default=list)
+    severity: Mapped[str] = Column(String(16), nullable=False)
+    status: Mapped[str] = Column(String(16), nullable=False, default=OPEN)
+    message: Mapped[str] = Column(Text, nullable=False)
+    matched: Mapped[list[Any]] = Column(JSON, nullable=False, default=list)
+    other_mentions: Mapped[list[Any]] = Column(JSON, nullable=False, default=list)
     callback_name = Column(String(80))
     callback_phone = Column(String(32))
     callback_time = Column(String(120))
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    created_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
-    triggers = relationship("Trigger", back_populates="escalation", order_by="Trigger.id")
+    triggers: Mapped[list[Trigger]] = relationship(
+        "Trigger", back_populates="escalation", order_by="Trigger.id"
+    )
 
     __table_args__ = (
         # At most one open escalation per conversation, even with several action servers.
@@ -82,18 +85,20 @@ class Trigger(Base):
 
     __tablename__ = "escalation_triggers"
 
-    id = Column(Integer, primary_key=True)
-    escalation_id = Column(Integer, ForeignKey("escalations.id"), nullable=False, index=True)
-    conversation_id = Column(String(255), nullable=False)
-    message_id = Column(String(255), nullable=False)
-    kind = Column(String(32), nullable=False)
-    categories = Column(JSON, nullable=False, default=list)
-    text = Column(Text, nullable=False)
-    matched = Column(JSON, nullable=False, default=list)
-    other_mentions = Column(JSON, nullable=False, default=list)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    escalation_id: Mapped[int] = Column(
+        Integer, ForeignKey("escalations.id"), nullable=False, index=True
+    )
+    conversation_id: Mapped[str] = Column(String(255), nullable=False)
+    message_id: Mapped[str] = Column(String(255), nullable=False)
+    kind: Mapped[str] = Column(String(32), nullable=False)
+    categories: Mapped[list[Any]] = Column(JSON, nullable=False, default=list)
+    text: Mapped[str] = Column(Text, nullable=False)
+    matched: Mapped[list[Any]] = Column(JSON, nullable=False, default=list)
+    other_mentions: Mapped[list[Any]] = Column(JSON, nullable=False, default=list)
+    created_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
-    escalation = relationship("Escalation", back_populates="triggers")
+    escalation: Mapped[Escalation] = relationship("Escalation", back_populates="triggers")
 
     __table_args__ = (UniqueConstraint("conversation_id", "message_id", name="uq_trigger_message"),)
 
@@ -103,9 +108,9 @@ class WebSession(Base):
 
     __tablename__ = "web_sessions"
 
-    token_hash = Column(String(64), primary_key=True)
-    conversation_id = Column(String(255), nullable=False, unique=True)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    token_hash: Mapped[str] = Column(String(64), primary_key=True)
+    conversation_id: Mapped[str] = Column(String(255), nullable=False, unique=True)
+    created_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 
 class TelegramUpdate(Base):
@@ -113,10 +118,10 @@ class TelegramUpdate(Base):
 
     __tablename__ = "telegram_updates"
 
-    update_id = Column(BigInteger, primary_key=True, autoincrement=False)
-    payload = Column(JSON, nullable=False)
-    status = Column(String(16), nullable=False, default="received")
-    received_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    update_id: Mapped[int] = Column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[dict[str, Any]] = Column(JSON, nullable=False)
+    status: Mapped[str] = Column(String(16), nullable=False, default="received")
+    received_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 
 class ConversationNote(Base):
@@ -124,9 +129,9 @@ class ConversationNote(Base):
 
     __tablename__ = "conversation_notes"
 
-    id = Column(Integer, primary_key=True)
-    conversation_id = Column(String(255), nullable=False, index=True)
-    channel = Column(String(32), nullable=False)
-    kind = Column(String(32), nullable=False)
-    detail = Column(Text, nullable=False, default="")
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = Column(String(255), nullable=False, index=True)
+    channel: Mapped[str] = Column(String(32), nullable=False)
+    kind: Mapped[str] = Column(String(32), nullable=False)
+    detail: Mapped[str] = Column(Text, nullable=False, default="")
+    created_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)

@@ -1,4 +1,4 @@
-"""Scores the safety detector on the labelled set (used by the test and the benchmark)."""
+"""Scores the safety detector on a labelled set of patient messages."""
 
 from __future__ import annotations
 
@@ -8,10 +8,15 @@ from pathlib import Path
 
 import yaml
 
-from bot.safety import SafetyDetector
+from bot.nlu.detector import Mention, SafetyDetector
 
 LABELLED = Path(__file__).parent / "labelled.yml"
 MUST_NOT_FLAG = ("negated", "hypothetical", "third_party")
+
+
+def affirmed(detector: SafetyDetector, text: str) -> list[Mention]:
+    """Only the mentions the patient states about themselves."""
+    return [mention for mention in detector.detect(text) if mention.affirmed]
 
 
 def load_labelled() -> list[dict]:
@@ -51,7 +56,7 @@ def score(detector: SafetyDetector, rows: list[dict]) -> Score:
     result = Score()
     for row in rows:
         expected = set(row["flags"])
-        found = {m.category for m in detector.affirmed(row["text"])}
+        found = {m.category for m in affirmed(detector, row["text"])}
         result.group_sizes[row["group"]] += 1
         for category in found & expected:
             result.tp[category] += 1

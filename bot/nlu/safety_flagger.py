@@ -19,10 +19,9 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.safety.detector import Mention, SafetyDetector
-from bot.settings import get_settings
-
-MENTION_ENTITY = "safety_mention"
+from bot.content.lexicon import default_lexicon_dir
+from bot.nlu.detector import Mention, SafetyDetector
+from bot.nlu.entities import MENTION_ENTITY
 
 
 def mention_entity(mention: Mention, extractor: str) -> dict[str, Any]:
@@ -55,9 +54,7 @@ class SafetyFlagger(GraphComponent, EntityExtractorMixin):
 
     def __init__(self, config: dict[str, Any]) -> None:
         lexicon_dir = config.get("lexicon_dir")
-        self.detector = SafetyDetector(
-            Path(lexicon_dir) if lexicon_dir else get_settings().safety_dir
-        )
+        self.detector = SafetyDetector(Path(lexicon_dir) if lexicon_dir else default_lexicon_dir())
 
     @classmethod
     def create(

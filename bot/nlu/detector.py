@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 
@@ -11,8 +11,8 @@ import spacy
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
-from bot.safety.context import AFFIRMED, Cues, Windows, assess
-from bot.safety.lexicon import FUZZY_MIN_LENGTH, Lexicon, load_lexicon
+from bot.content.lexicon import FUZZY_MIN_LENGTH, Lexicon, load_lexicon
+from bot.nlu.assertion import AFFIRMED, Cues, Windows, assess
 
 # Tokens that end a sentence or a clause; scopes of cues never cross them.
 SENTENCE_END = frozenset({".", "!", "?", ";", "\n"})
@@ -41,10 +41,6 @@ class Mention:
     def affirmed(self) -> bool:
         """True when the patient states it about themselves, now."""
         return self.status == AFFIRMED
-
-    def as_dict(self) -> dict[str, object]:
-        """Plain dict, for JSON and storage."""
-        return asdict(self)
 
 
 def _deletions(word: str) -> set[str]:
@@ -140,10 +136,6 @@ class SafetyDetector:
                 )
             )
         return mentions
-
-    def affirmed(self, text: str) -> list[Mention]:
-        """Only the mentions the patient states about themselves."""
-        return [mention for mention in self.detect(text) if mention.affirmed]
 
     @staticmethod
     def _clauses(doc: Doc, cues: Cues) -> list[tuple[int, int]]:

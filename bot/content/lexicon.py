@@ -1,12 +1,15 @@
-"""Loads the safety lexicon (data/safety/*.yml) into spaCy Matcher patterns."""
+"""The safety lexicon (data/safety/*.yml): Matcher patterns for the flagger, names for replies."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
+
+from bot.settings import get_settings
 
 LEXICON_FILES = ("contraindications.yml", "red_flags.yml")
 CONTEXT_FILE = "context.yml"
@@ -58,6 +61,11 @@ class Lexicon:
     fuzzy_words: frozenset[str] = field(default_factory=frozenset)
 
 
+def default_lexicon_dir() -> Path:
+    """The lexicon folder named in the settings (MESOBOT_SAFETY_DIR)."""
+    return get_settings().safety_dir
+
+
 def compile_term(term: str, tokenize: Tokenize) -> list[Pattern]:
     """Turn `a|b ? c` into Matcher patterns on NORM (`?` = one optional token of any kind).
 
@@ -90,7 +98,7 @@ def compile_term(term: str, tokenize: Tokenize) -> list[Pattern]:
     return patterns
 
 
-def _read(path: Path) -> dict:
+def _read(path: Path) -> dict[str, Any]:
     with path.open(encoding="utf-8") as handle:
         raw = yaml.safe_load(handle)
     if not isinstance(raw, dict):
@@ -106,6 +114,7 @@ def load_lexicon(directory: Path, tokenize: Tokenize) -> Lexicon:
     for filename in LEXICON_FILES:
         raw = _read(directory / filename)
         kind = raw["kind"]
+        severity = str(raw["severity"])
         general_questions = bool(raw.get("general_questions", False))
         for term in raw.get("treatment_context", ()):
             treatment.extend(compile_term(str(term), tokenize))
@@ -116,7 +125,7 @@ def load_lexicon(directory: Path, tokenize: Tokenize) -> Lexicon:
                 kind=kind,
                 name=name,
                 understood=spec["understood"],
-                severity=spec.get("severity", "high"),
+                severity=str(spec.get("severity", severity)),
                 patterns=tuple(p for term in terms for p in compile_term(term, tokenize)),
                 requires_treatment_context=spec.get("requires_context") == "treatment",
                 general_questions=general_questions,
@@ -147,10 +156,49 @@ def load_lexicon(directory: Path, tokenize: Tokenize) -> Lexicon:
     )
 
 
-def load_understood(directory: Path) -> dict[str, str]:
-    """How the bot names each category back to the patient ("you take a blood thinner")."""
+@dataclass(frozen=True)
+class Unspecified:
+    """What the classifier heard when no lexicon term named it (a disclosure, a complication)."""
+
+    kind: str
+    category: str
+    severity: str
+    intent: str
+    # The FAQ answer when every mention is negated, hypothetical or about someone else.
+    general_answer: str
+
+
+@dataclass(frozen=True)
+class SafetyGuide:
+    """What the safety replies need: names for the patient, severities, unspecified cases."""
+
+    understood: dict[str, str]
+    severity: dict[str, str]
+    unspecified: dict[str, Unspecified]  # by the intent that raises it
+
+    def name_of(self, category: str) -> str:
+        """How the bot names a category back to the patient ("you take a blood thinner")."""
+        return self.understood.get(category, category.replace("_", " "))
+
+
+def load_safety_guide(directory: Path) -> SafetyGuide:
+    """Read the names, severities and unspecified categories from the lexicon files."""
     understood: dict[str, str] = {}
+    severity: dict[str, str] = {}
+    unspecified: dict[str, Unspecified] = {}
     for filename in LEXICON_FILES:
-        for name, spec in _read(directory / filename)["categories"].items():
+        raw = _read(directory / filename)
+        for name, spec in raw["categories"].items():
             understood[name] = spec["understood"]
-    return understood
+            severity[name] = str(spec.get("severity", raw["severity"]))
+        spec = raw["unspecified"]
+        case = Unspecified(
+            kind=raw["kind"],
+            category=spec["category"],
+            severity=str(spec.get("severity", raw["severity"])),
+            intent=spec["intent"],
+            general_answer=spec["general_answer"],
+        )
+        unspecified[case.intent] = case
+        severity[case.category] = case.severity
+    return SafetyGuide(understood, severity, unspecified)

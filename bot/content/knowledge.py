@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +63,6 @@ def parse_entry(raw: object, origin: str) -> Entry:
         raise KnowledgeError(f"{origin}: missing or malformed field {error}") from error
 
 
-@lru_cache(maxsize=4)
 def load_knowledge(directory: Path) -> dict[str, Entry]:
     """All entries in a knowledge directory, keyed by intent."""
     entries: dict[str, Entry] = {}
@@ -75,3 +73,8 @@ def load_knowledge(directory: Path) -> dict[str, Entry]:
             raise KnowledgeError(f"{path.name}: second entry for {entry.intent}")
         entries[entry.intent] = entry
     return entries
+
+
+def faq_intents(directory: Path) -> frozenset[str]:
+    """The FAQ intents: one per knowledge-base entry (the single list of them)."""
+    return frozenset(load_knowledge(directory))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -26,7 +26,7 @@ class Clinic:
     languages: tuple[str, ...] = ("en",)
     colors: dict[str, str] = field(default_factory=dict)
 
-    def template_values(self) -> dict[str, str]:
+    def template_values(self) -> dict[str, Any]:
         """Values answers may use as {placeholders}; fields left empty are absent."""
         values = {
             "clinic_name": self.name,
@@ -63,8 +63,7 @@ def parse_clinic(raw: object) -> Clinic:
     )
 
 
-@lru_cache(maxsize=4)
 def load_clinic(path: Path) -> Clinic:
-    """Read and validate clinic.yml (cached per path)."""
+    """Read and validate clinic.yml."""
     with path.open(encoding="utf-8") as handle:
         return parse_clinic(yaml.safe_load(handle))

@@ -1,4 +1,4 @@
-"""Starts the action server and Rasa (and later the gateway), waits until healthy, stops them."""
+"""Starts the action server, Rasa and the gateway, waits until all are healthy, stops them."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from types import TracebackType
 
 import httpx
 
-from bot.endpoints import write_endpoints
-from bot.model import rasa_env
+from bot.ops.environment import child_env
+from bot.ops.rasa_config import write_endpoints
 from bot.settings import Settings
 
 
@@ -149,7 +149,7 @@ class Stack:
 
     def start(self, timeout: float = 300) -> None:
         """Start every service and wait until all are healthy (stopping all on failure)."""
-        env = rasa_env(self._env())
+        env = child_env(self.settings)
         for service in self.services:
             service.start(self.settings.root, env)
         deadline = time.monotonic() + timeout
@@ -169,32 +169,6 @@ class Stack:
         except BaseException:
             self.stop()
             raise
-
-    def _env(self) -> dict[str, str]:
-        """The settings as environment variables, so every child reads the same ones."""
-        s = self.settings
-        env = {
-            "DATABASE_URL": s.database_url,
-            "MESOBOT_CLINIC_FILE": str(s.clinic_file),
-            "MESOBOT_KNOWLEDGE_DIR": str(s.knowledge_dir),
-            "MESOBOT_SAFETY_DIR": str(s.safety_dir),
-            "MESOBOT_RUN_DIR": str(s.run_dir),
-            "RASA_HOST": s.rasa_host,
-            "RASA_PORT": str(s.rasa_port),
-            "ACTION_SERVER_PORT": str(s.action_port),
-            "GATEWAY_HOST": s.gateway_host,
-            "GATEWAY_PORT": str(s.gateway_port),
-            "TELEGRAM_API_URL": s.telegram_api_url,
-            "MAX_BODY_BYTES": str(s.max_body_bytes),
-        }
-        optional = {
-            "RASA_TOKEN": s.rasa_token,
-            "TELEGRAM_TOKEN": s.telegram_token,
-            "TELEGRAM_WEBHOOK_URL": s.telegram_webhook_url,
-            "TELEGRAM_WEBHOOK_SECRET": s.telegram_webhook_secret,
-        }
-        env.update({key: value for key, value in optional.items() if value})
-        return env
 
     def stop(self, timeout: float = 15) -> None:
         """Stop every service, last started first."""

@@ -1,0 +1,50 @@
+"""Content: the clinic's settings, the knowledge base, the safety names and what channels say.
+
+Loaded and validated in one way for every process that needs it (actions, gateway, console).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bot.content.clinic import Clinic, load_clinic
+from bot.content.knowledge import Entry, load_knowledge
+from bot.content.lexicon import SafetyGuide, load_safety_guide
+from bot.content.texts import load_channel_texts
+from bot.settings import Settings, get_settings
+
+
+@dataclass(frozen=True)
+class Content:
+    """Everything patient-facing that lives in data files."""
+
+    clinic: Clinic
+    knowledge: dict[str, Entry]
+    safety: SafetyGuide
+    channel_texts: dict[str, str]
+
+    @property
+    def faq_intents(self) -> frozenset[str]:
+        """The FAQ intents, one per knowledge-base entry."""
+        return frozenset(self.knowledge)
+
+
+def load_content(settings: Settings) -> Content:
+    """Read and validate every content file named in the settings."""
+    clinic = load_clinic(settings.clinic_file)
+    return Content(
+        clinic=clinic,
+        knowledge=load_knowledge(settings.knowledge_dir),
+        safety=load_safety_guide(settings.safety_dir),
+        channel_texts=load_channel_texts(settings.channels_file, clinic),
+    )
+
+
+@lru_cache(maxsize=1)
+def current_content() -> Content:
+    """This process's content, from the files its settings name (read once)."""
+    return load_content(get_settings())
+
+
+__all__ = ["Clinic", "Content", "Entry", "current_content", "load_content"]

@@ -1,0 +1,1 @@
+"""Telegram through python-telegram-bot 22: the channel, its handlers, each update once."""

@@ -1,0 +1,1 @@
+"""Operations: train the model, render Rasa's configuration, start and stop the processes."""
