@@ -59,5 +59,7 @@ test: install browser lint ## Install, lint and run every test (trains once if n
 clean: ## Remove the virtualenv, models and local databases
 	rm -rf $(VENV) models .run .pytest_cache .ruff_cache results
 
-bench: install ## Measure the safety component's cost per message (writes bench/results/)
-	$(PY) bench/safety_speed.py
+bench: install ## Run every benchmark on this machine (writes bench/results/)
+	PYTHONPATH=. $(PY) bench/safety_speed.py
+	PYTHONPATH=. $(PY) bench/safety_unseen.py
+	PYTHONPATH=. $(PY) bench/safety_context.py

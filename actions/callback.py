@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import logging
+import asyncio
 from typing import Any
 
 from rasa_sdk.events import EventType, SlotSet
@@ -10,15 +10,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.interfaces import Action, Tracker
 from rasa_sdk.types import DomainDict
-from sqlalchemy.exc import SQLAlchemyError
 
-from actions.turn import channel_of
+from actions.turn import channel_of, had_red_flag
 from actions.validation import clean_name, clean_phone, clean_time
 from bot.content import current_content
 from bot.store.db import current_sessions
 from bot.store.escalations import save_callback
-
-log = logging.getLogger(__name__)
+from bot.store.retry import committed
 
 
 class ValidateCallbackForm(FormValidationAction):
@@ -71,22 +69,24 @@ class ActionSaveCallback(Action):
         name = str(tracker.get_slot("callback_name") or "")
         phone = str(tracker.get_slot("callback_phone") or "")
         when = str(tracker.get_slot("callback_time") or "")
-        try:
-            save_callback(
-                current_sessions(),
-                tracker.sender_id,
-                channel_of(tracker),
-                name=name,
-                phone=phone,
-                best_time=when,
-            )
-        except SQLAlchemyError:
-            log.exception("could not save callback details for %s", tracker.sender_id)
+        sessions, conversation, channel = current_sessions(), tracker.sender_id, channel_of(tracker)
+        saved = await asyncio.to_thread(
+            committed,
+            lambda: save_callback(sessions, conversation, channel, name, phone, when),
+            "saving callback details",
+        )
+        values = current_content().clinic.template_values()
+        if saved is None:
+            # Nobody will call: say so, and how to reach the clinic (urgently after a red flag).
+            if had_red_flag(tracker):
+                dispatcher.utter_message(response="utter_safety_urgent", **values)
+            dispatcher.utter_message(response="utter_callback_not_saved", **values)
+            return [SlotSet("callback_offered", False)]
         dispatcher.utter_message(
             response="utter_callback_saved",
             callback_name=name,
             callback_phone=phone,
             callback_time=when,
-            **current_content().clinic.template_values(),
+            **values,
         )
         return [SlotSet("callback_offered", False)]

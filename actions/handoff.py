@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
-import logging
+import asyncio
 from typing import Any
 
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import Action, Tracker
 from rasa_sdk.types import DomainDict
-from sqlalchemy.exc import SQLAlchemyError
 
-from actions.turn import channel_of, message_id_of
+from actions.turn import channel_of, entity_value, message_id_of
 from bot.content import current_content
+from bot.nlu.entities import LANGUAGE_ENTITY
 from bot.store.db import current_sessions
 from bot.store.escalations import Flag, record_flag
-
-log = logging.getLogger(__name__)
+from bot.store.retry import committed
 
 # After this many misunderstood messages in a row the conversation goes to staff.
 FALLBACKS_BEFORE_ESCALATION = 2
 
 
-def escalate(tracker: Tracker, kind: str, severity: str, **fields: Any) -> None:
-    """Record an escalation for the latest message; a database error never silences the bot."""
+async def escalate(tracker: Tracker, kind: str, severity: str, **fields: Any) -> bool:
+    """Record an escalation for the latest message; True once it committed.
+
+    A failed write is retried; if it still fails the caller must not say "flagged" or "passed
+    on" (the failure is logged and shown on the action server's /status).
+    """
     flag = Flag(
         conversation_id=tracker.sender_id,
         channel=channel_of(tracker),
@@ -33,11 +36,11 @@ def escalate(tracker: Tracker, kind: str, severity: str, **fields: Any) -> None:
         text=tracker.latest_message.get("text") or "",
         **fields,
     )
-    try:
-        record_flag(current_sessions(), flag)
-    except SQLAlchemyError:
-        # The transcript is still in Rasa's tracker store; staff can recover it from there.
-        log.exception("could not record %s escalation for %s", kind, tracker.sender_id)
+    sessions = current_sessions()
+    recorded = await asyncio.to_thread(
+        committed, lambda: record_flag(sessions, flag), f"recording a {kind} escalation"
+    )
+    return recorded is not None
 
 
 class ActionRequestHuman(Action):
@@ -51,10 +54,9 @@ class ActionRequestHuman(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Record the request and give the clinic's phone and hours."""
-        escalate(tracker, kind="human_requested", severity="normal")
-        dispatcher.utter_message(
-            response="utter_handoff", **current_content().clinic.template_values()
-        )
+        passed_on = await escalate(tracker, kind="human_requested", severity="normal")
+        response = "utter_handoff" if passed_on else "utter_handoff_unrecorded"
+        dispatcher.utter_message(response=response, **current_content().clinic.template_values())
         return [SlotSet("fallback_count", 0)]
 
 
@@ -86,9 +88,17 @@ class ActionFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Offer topics and a person; escalate when the bot failed twice in a row."""
+        content = current_content()
+        language = entity_value(tracker, LANGUAGE_ENTITY)
+        if language:
+            # Understood, just not in a language the bot answers in: say so, with the phone.
+            for text in content.languages.reply(language, content.clinic):
+                dispatcher.utter_message(text=text)
+            return [SlotSet("fallback_count", 0)]
         count = int(tracker.get_slot("fallback_count") or 0) + 1
         if count >= FALLBACKS_BEFORE_ESCALATION:
-            escalate(tracker, kind="bot_failed", severity="normal")
+            # The reply offers a person and gives the phone; it promises nothing about the write.
+            await escalate(tracker, kind="bot_failed", severity="normal")
             dispatcher.utter_message(
                 response="utter_fallback_again", **current_content().clinic.template_values()
             )

@@ -13,10 +13,11 @@ from actions.faq import utter_answer
 from actions.handoff import escalate
 from actions.turn import intent_of
 from bot.content import current_content
-from bot.nlu.entities import CONTRAINDICATION, MENTION_ENTITY, RED_FLAG
+from bot.nlu.entities import CONTRAINDICATION, MENTION_ENTITY, POSSIBLE_ROLE, RED_FLAG
 from bot.store.models import SEVERITIES
 
 ANSWERING_AN_OFFER = ("affirm", "deny")
+POSSIBLE_FLAG = "possible_flag"
 
 
 def join_phrases(phrases: list[str]) -> str:
@@ -28,6 +29,12 @@ def join_phrases(phrases: list[str]) -> str:
 def most_serious(severities: list[str]) -> str:
     """The most serious of the severities the data gave the flagged categories."""
     return min(severities, key=SEVERITIES.index)
+
+
+def say(dispatcher: CollectingDispatcher, response: str, recorded: bool, **values: Any) -> None:
+    """A safety reply: the version that says "flagged" only when the escalation committed."""
+    values = {**current_content().clinic.template_values(), **values}
+    dispatcher.utter_message(response=response if recorded else f"{response}_unrecorded", **values)
 
 
 def _matched(entity: dict[str, Any]) -> dict[str, Any]:
@@ -51,7 +58,9 @@ class ActionCheckSafety(Action):
         entities = tracker.latest_message.get("entities") or []
         red = [e for e in entities if e.get("entity") == RED_FLAG]
         contra = [e for e in entities if e.get("entity") == CONTRAINDICATION]
-        others = [_matched(e) for e in entities if e.get("entity") == MENTION_ENTITY]
+        mentions = [e for e in entities if e.get("entity") == MENTION_ENTITY]
+        possible = [_matched(e) for e in mentions if e.get("role") == POSSIBLE_ROLE]
+        others = [_matched(e) for e in mentions if e.get("role") != POSSIBLE_ROLE]
         unspecified = content.safety.unspecified.get(intent)
         events: list[EventType] = []
         if tracker.get_slot("callback_offered") and intent not in ANSWERING_AN_OFFER:
@@ -61,25 +70,30 @@ class ActionCheckSafety(Action):
             kind = RED_FLAG if red else CONTRAINDICATION
             categories = list(dict.fromkeys(e["value"] for e in red + contra))
             severity = most_serious([content.safety.severity[c] for c in categories])
-            self._explain(dispatcher, red, contra)
+        elif possible and not unspecified:
+            # Only the learned net heard something: staff review it; the patient's question
+            # is answered as usual and nothing is promised.
+            await escalate(
+                tracker,
+                kind=POSSIBLE_FLAG,
+                severity="normal",
+                categories=list(dict.fromkeys(e["value"] for e in possible)),
+                matched=possible,
+                other_mentions=others,
+            )
+            return events
         elif unspecified and others:
             # Only negated, hypothetical or third-party mentions: answer the general question.
             utter_answer(dispatcher, content.knowledge[unspecified.general_answer])
             return events
         elif unspecified:
-            kind, categories, severity = (
-                unspecified.kind,
-                [unspecified.category],
-                unspecified.severity,
-            )
-            if kind == RED_FLAG:
-                self._urgent(dispatcher)
-                dispatcher.utter_message(response="utter_safety_complication_unspecified")
-            else:
-                dispatcher.utter_message(response="utter_safety_condition_unspecified")
+            kind, categories = unspecified.kind, [unspecified.category]
+            severity = unspecified.severity
         else:
             return events
-        escalate(
+        if kind == RED_FLAG:
+            self._urgent(dispatcher)  # first, before anything can go wrong
+        recorded = await escalate(
             tracker,
             kind=kind,
             severity=severity,
@@ -87,7 +101,16 @@ class ActionCheckSafety(Action):
             matched=[_matched(e) for e in red + contra],
             other_mentions=others,
         )
-        if not tracker.get_slot("callback_phone"):
+        if red or contra:
+            self._explain(dispatcher, red, contra, recorded)
+        else:
+            response = (
+                "utter_safety_complication_unspecified"
+                if kind == RED_FLAG
+                else "utter_safety_condition_unspecified"
+            )
+            say(dispatcher, response, recorded)
+        if recorded and not tracker.get_slot("callback_phone"):
             # After an FAQ question the answer comes next; the FAQ action makes the offer after
             # it, so the patient's question is answered before we ask ours.
             if intent not in content.knowledge:
@@ -100,25 +123,25 @@ class ActionCheckSafety(Action):
         values = current_content().clinic.template_values()
         dispatcher.utter_message(response="utter_safety_urgent", **values)
 
-    @classmethod
+    @staticmethod
     def _explain(
-        cls,
         dispatcher: CollectingDispatcher,
         red: list[dict[str, Any]],
         contra: list[dict[str, Any]],
+        recorded: bool,
     ) -> None:
-        """Urgent-care advice first for red flags, then what was understood about each."""
+        """What was understood about each flag, and whether the clinic team has it."""
         name_of = current_content().safety.name_of
         if red:
-            cls._urgent(dispatcher)
             phrases = [name_of(e["value"]) for e in red]
-            dispatcher.utter_message(
-                response="utter_safety_red_flag", understood=join_phrases(phrases)
-            )
+            say(dispatcher, "utter_safety_red_flag", recorded, understood=join_phrases(phrases))
         if contra:
             phrases = [name_of(e["value"]) for e in contra]
-            dispatcher.utter_message(
-                response="utter_safety_contraindication", understood=join_phrases(phrases)
+            say(
+                dispatcher,
+                "utter_safety_contraindication",
+                recorded,
+                understood=join_phrases(phrases),
             )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rasa_sdk.interfaces import Tracker
 
+from bot.nlu.entities import RED_FLAG
+
 DEFAULT_CHANNEL = "rest"
 
 
@@ -28,3 +30,22 @@ def message_id_of(tracker: Tracker) -> str:
         if event.get("event") == "user":
             return f"ts-{event.get('timestamp')}"
     return "ts-none"
+
+
+def had_red_flag(tracker: Tracker) -> bool:
+    """True when any message of the conversation so far raised a red flag."""
+    for event in tracker.events:
+        if event.get("event") != "user":
+            continue
+        entities = (event.get("parse_data") or {}).get("entities") or []
+        if any(entity.get("entity") == RED_FLAG for entity in entities):
+            return True
+    return False
+
+
+def entity_value(tracker: Tracker, entity: str) -> str | None:
+    """The value of the first such entity in the latest message."""
+    for found in tracker.latest_message.get("entities") or []:
+        if found.get("entity") == entity and found.get("value"):
+            return str(found["value"])
+    return None

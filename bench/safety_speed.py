@@ -1,7 +1,8 @@
 """How long the safety component adds to each parsed message.
 
 Runs SafetyFlagger.process on one Message at a time over a few thousand patient messages (the
-labelled safety set and the NLU training examples, cycled), and compares the median with
+labelled safety set and the NLU training examples, cycled), as configured by default (rules)
+and with the second net on ("possible" flags), and compares the medians with
   - the budget from the safety issue: 2 ms per message at the median, and
   - the floor: spaCy's tokenizer alone on the same messages (the part no rule set can avoid).
 Writes bench/results/safety_speed.json. Run: `make bench`.
@@ -57,20 +58,25 @@ def summary(times: list[float]) -> dict[str, float]:
 
 
 def main() -> None:
-    component = SafetyFlagger({"lexicon_dir": str(ROOT / "data" / "safety")})
+    lexicon = str(ROOT / "data" / "safety")
+    component = SafetyFlagger({"lexicon_dir": lexicon})
+    with_net = SafetyFlagger({"lexicon_dir": lexicon, "second_net": True})
     texts = corpus()
-    component.process([Message({TEXT: t}) for t in texts[:200]])  # warm up
+    for flagger in (component, with_net):
+        flagger.process([Message({TEXT: t}) for t in texts[:200]])  # warm up
     floor = summary(timed_ms(component.detector.nlp.make_doc, texts))
     measured = summary(timed_ms(lambda t: component.process([Message({TEXT: t})]), texts))
+    netted = summary(timed_ms(lambda t: with_net.process([Message({TEXT: t})]), texts))
     result = {
         "benchmark": "safety component, per message",
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, Python {platform.python_version()}",
         "messages": len(texts),
         "component": measured,
+        "component_with_second_net": netted,
         "baseline_tokenizer_only": floor,
         "budget_median_ms": BUDGET_MS,
-        "within_budget": measured["median_ms"] < BUDGET_MS,
+        "within_budget": max(measured["median_ms"], netted["median_ms"]) < BUDGET_MS,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")

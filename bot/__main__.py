@@ -6,7 +6,6 @@ import argparse
 import signal
 import subprocess
 import sys
-import uuid
 from types import FrameType
 
 import httpx
@@ -53,6 +52,8 @@ def run(settings: Settings) -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     stack: Stack | None = None
+    # Rasa's API and the action server always take a secret: one made for this run if unset.
+    settings = settings.with_run_secrets()
     try:
         model = ensure_model(settings)
         upgrade(settings.database_url)
@@ -67,7 +68,7 @@ def run(settings: Settings) -> int:
             f"  Demo page with the chat widget: {settings.gateway_url}/\n"
             f"  Health:                         {settings.gateway_url}/healthz\n"
             f"  Telegram:                       {telegram}\n"
-            f"  Rasa REST (localhost only):     {settings.rasa_url}/webhooks/rest/webhook\n"
+            f"  Rasa (localhost, JWT only):     {settings.rasa_url}\n"
             f"  Chat in a terminal: make shell   (logs in {settings.run_dir / 'logs'})\n"
             f"Press Ctrl-C to stop.",
             flush=True,
@@ -87,27 +88,41 @@ def run(settings: Settings) -> int:
 
 
 def shell(settings: Settings) -> int:
-    """A terminal chat with the running bot through its REST channel."""
-    url = f"{settings.rasa_url}/webhooks/rest/webhook"
-    sender = f"shell-{uuid.uuid4().hex[:8]}"
-    print("Type a message (Ctrl-D to quit).")
-    with httpx.Client(timeout=60) as client:
+    """A terminal chat with the running bot, as a patient: through the widget's endpoints."""
+    print("Type a message (Ctrl-D to quit). Buttons are numbered: type [1] to press the first.")
+    with httpx.Client(base_url=f"http://127.0.0.1:{settings.gateway_port}", timeout=60) as client:
+        try:
+            token = client.post("/widget/session").json()["token"]
+        except (httpx.HTTPError, KeyError, ValueError) as error:
+            print(f"(cannot reach mesobot at {client.base_url}: {error}; is `make run` running?)")
+            return 1
+        headers = {"Authorization": f"Bearer {token}"}
+        buttons: list[dict[str, str]] = []
         while True:
             try:
                 text = input("you> ")
             except EOFError:
                 print()
                 return 0
+            pressed = text.strip().strip("[]")
+            if pressed.isdigit() and 0 < int(pressed) <= len(buttons):
+                body = {"button": buttons[int(pressed) - 1]["payload"]}
+            else:
+                body = {"text": text}
             try:
-                replies = client.post(url, json={"sender": sender, "message": text}).json()
-            except httpx.HTTPError as error:
-                print(f"(cannot reach mesobot at {url}: {error}; is `make run` running?)")
+                answer = client.post("/widget/messages", json=body, headers=headers).json()
+            except (httpx.HTTPError, ValueError) as error:
+                print(f"(no answer: {error})")
                 continue
-            for reply in replies:
-                if "text" in reply:
-                    print(f"bot> {reply['text']}")
-                for button in reply.get("buttons", []):
-                    print(f"     [{button['title']}] -> {button['payload']}")
+            if "error" in answer:
+                print(f"(not sent: {answer['error']})")
+                continue
+            buttons = []
+            for reply in answer.get("replies", []):
+                print(f"bot> {reply['text']}")
+                buttons.extend(reply.get("buttons", []))
+            for number, button in enumerate(buttons, start=1):
+                print(f"     [{number}] {button['title']}")
 
 
 COMMANDS = {

@@ -7,13 +7,18 @@ reading (`Settings.from_env`) and handing the same settings to a child process
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import secrets
+import time
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
+
+import jwt
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -40,6 +45,7 @@ class Settings:
     knowledge_dir: Annotated[Path, Env("MESOBOT_KNOWLEDGE_DIR", "data/knowledge")]
     safety_dir: Annotated[Path, Env("MESOBOT_SAFETY_DIR", "data/safety")]
     channels_file: Annotated[Path, Env("MESOBOT_CHANNELS_FILE", "data/channels.yml")]
+    languages_file: Annotated[Path, Env("MESOBOT_LANGUAGES_FILE", "data/languages.yml")]
     # Where models, logs and rendered Rasa configuration go.
     models_dir: Annotated[Path, Env("MESOBOT_MODELS_DIR", "models")]
     run_dir: Annotated[Path, Env("MESOBOT_RUN_DIR", ".run")]
@@ -47,15 +53,26 @@ class Settings:
     database_url: Annotated[str, Env("DATABASE_URL", "")]
     rasa_host: Annotated[str, Env("RASA_HOST", "127.0.0.1")]
     rasa_port: Annotated[int, Env("RASA_PORT", "5005")]
+    action_host: Annotated[str, Env("ACTION_SERVER_HOST", "127.0.0.1")]
     action_port: Annotated[int, Env("ACTION_SERVER_PORT", "5055")]
     gateway_host: Annotated[str, Env("GATEWAY_HOST", "127.0.0.1")]
     gateway_port: Annotated[int, Env("GATEWAY_PORT", "8000")]
+    # Signs the JWT that Rasa's HTTP API and gateway channel take; `make run` makes one per run
+    # when unset. Required (and shared by every process) when anything faces the network.
     rasa_token: Annotated[str | None, Env("RASA_TOKEN")]
+    # The shared secret Rasa sends to the action server; generated per run when unset.
+    action_token: Annotated[str | None, Env("ACTION_TOKEN")]
+    # "debug" lets message text into the logs; anything else keeps it out.
+    log_level: Annotated[str, Env("MESOBOT_LOG_LEVEL", "info")]
     telegram_token: Annotated[str | None, Env("TELEGRAM_TOKEN")]
     telegram_webhook_url: Annotated[str | None, Env("TELEGRAM_WEBHOOK_URL")]
     telegram_webhook_secret: Annotated[str | None, Env("TELEGRAM_WEBHOOK_SECRET")]
     telegram_api_url: Annotated[str, Env("TELEGRAM_API_URL", "https://api.telegram.org/bot")]
     max_body_bytes: Annotated[int, Env("MAX_BODY_BYTES", str(64 * 1024))]
+    # How long the gateway waits for one answer from Rasa before trying again.
+    rasa_timeout_seconds: Annotated[int, Env("RASA_TIMEOUT_SECONDS", "30")]
+    # A widget session unused this long is forgotten (the patient starts a new one).
+    widget_session_days: Annotated[int, Env("WIDGET_SESSION_DAYS", "30")]
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, root: Path = ROOT) -> Settings:
@@ -83,14 +100,33 @@ class Settings:
         return f"http://{self.rasa_host}:{self.rasa_port}"
 
     @property
+    def action_base_url(self) -> str:
+        """The action server, as Rasa and the health checks on this machine reach it."""
+        host = "127.0.0.1" if self.action_host in ("0.0.0.0", "::") else self.action_host
+        return f"http://{host}:{self.action_port}"
+
+    @property
     def action_url(self) -> str:
         """URL Rasa calls to run custom actions."""
-        return f"http://127.0.0.1:{self.action_port}/webhook"
+        return f"{self.action_base_url}/webhook"
 
     @property
     def action_health_url(self) -> str:
-        """The action server's health check."""
-        return f"http://127.0.0.1:{self.action_port}/health"
+        """The action server's health check (with its count of failed database writes)."""
+        return f"{self.action_base_url}/status"
+
+    def rasa_api_headers(self) -> dict[str, str]:
+        """Authorization for Rasa's HTTP API and the gateway channel: a short-lived JWT."""
+        claims = {"user": {"username": "mesobot", "role": "admin"}, "exp": int(time.time()) + 300}
+        return {"Authorization": "Bearer " + jwt.encode(claims, self.rasa_token or "", "HS256")}
+
+    def with_run_secrets(self) -> Settings:
+        """These settings with a fresh Rasa and action-server secret for any left unset."""
+        return dataclasses.replace(
+            self,
+            rasa_token=self.rasa_token or secrets.token_urlsafe(32),
+            action_token=self.action_token or secrets.token_urlsafe(32),
+        )
 
     @property
     def gateway_url(self) -> str:
@@ -119,6 +155,10 @@ class Settings:
             found.append("TELEGRAM_WEBHOOK_URL must be https://")
         if self.gateway_host not in LOCAL_HOSTS and not self.rasa_token:
             found.append("GATEWAY_HOST faces the network: set RASA_TOKEN to protect Rasa's API")
+        if self.rasa_host not in LOCAL_HOSTS and not self.rasa_token:
+            found.append("RASA_HOST faces the network: set RASA_TOKEN to protect Rasa's API")
+        if self.action_host not in LOCAL_HOSTS and not self.action_token:
+            found.append("ACTION_SERVER_HOST faces the network: set ACTION_TOKEN")
         return found
 
 

@@ -53,7 +53,18 @@ def settings_for(database_url: str, run_dir: Path, **extra: str) -> Settings:
         "GATEWAY_PORT": str(free_port()),
         **extra,
     }
-    return Settings.from_env(env)
+    return Settings.from_env(env).with_run_secrets()
+
+
+class RasaAuth(httpx.Auth):
+    """A fresh JWT on every request to Rasa (its API and the gateway channel)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def auth_flow(self, request: httpx.Request):
+        request.headers.update(self.settings.rasa_api_headers())
+        yield request
 
 
 def postgres_or_skip() -> str:
@@ -90,16 +101,20 @@ class Bot:
     def gateway(self) -> str:
         return f"http://127.0.0.1:{self.settings.gateway_port}"
 
-    def say(self, sender: str, message: object, **metadata: object) -> list[dict]:
-        body: dict[str, object] = {"sender": sender, "message": message}
+    def say(
+        self, sender: str, message: object, *, button: bool = False, **metadata: object
+    ) -> list[dict]:
+        """A message through the gateway channel, as the gateway sends it (button: a payload
+        the gateway issued and checked)."""
+        body: dict[str, object] = {"sender": sender, "message": message, "button": button}
         if metadata:
             body["metadata"] = metadata
-        response = self.client.post("/webhooks/rest/webhook", json=body)
+        response = self.client.post("/webhooks/gateway/webhook", json=body)
         response.raise_for_status()
         return response.json()
 
-    def texts(self, sender: str, message: object) -> list[str]:
-        return [reply.get("text", "") for reply in self.say(sender, message)]
+    def texts(self, sender: str, message: object, *, button: bool = False) -> list[str]:
+        return [reply.get("text", "") for reply in self.say(sender, message, button=button)]
 
     def parse(self, message: str) -> dict:
         response = self.client.post("/model/parse", json={"text": message})
@@ -121,7 +136,7 @@ def _run_stack(settings: Settings, model: Path) -> Iterator[Bot]:
     upgrade(settings.database_url)
     with (
         Stack.for_clinic(settings, model),
-        httpx.Client(base_url=settings.rasa_url, timeout=60) as client,
+        httpx.Client(base_url=settings.rasa_url, timeout=60, auth=RasaAuth(settings)) as client,
     ):
         yield Bot(settings, client)
 
@@ -168,26 +183,51 @@ WEBHOOK_SECRET = "test-secret-0123456789abcdef"
 
 
 @pytest.fixture(scope="session")
-def telegram_gateway(bot: Bot, fake_telegram: FakeTelegram, tmp_path_factory) -> Iterator[str]:
+def telegram_gateway_dir(tmp_path_factory) -> Path:
+    """Where the Telegram gateway of the tests keeps its logs."""
+    return tmp_path_factory.mktemp("telegram-gateway")
+
+
+@pytest.fixture(scope="session")
+def telegram_gateway(bot: Bot, fake_telegram: FakeTelegram, telegram_gateway_dir) -> Iterator[str]:
     """A second gateway, in webhook mode against the fake Bot API, sharing bot's Rasa and DB."""
-    run_dir = tmp_path_factory.mktemp("telegram-gateway")
+    yield from telegram_gateway_for(bot, fake_telegram, telegram_gateway_dir)
+
+
+def telegram_gateway_for(
+    bot: Bot, fake_telegram: FakeTelegram, run_dir: Path, **env: str
+) -> Iterator[str]:
+    """A gateway process in webhook mode against the fake Bot API, sharing bot's Rasa and DB;
+    `env` overrides settings (another Rasa port behind a proxy, say)."""
     settings = Settings.from_env(
         {
-            "DATABASE_URL": bot.settings.database_url,
+            **bot.settings.to_env(),
             "MESOBOT_RUN_DIR": str(run_dir),
-            "RASA_PORT": str(bot.settings.rasa_port),
-            "ACTION_SERVER_PORT": str(bot.settings.action_port),
             "GATEWAY_PORT": str(free_port()),
             "TELEGRAM_TOKEN": "123:TEST",
             "TELEGRAM_API_URL": fake_telegram.base_url,
             "TELEGRAM_WEBHOOK_URL": "https://clinic.example/telegram/webhook",
             "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            **env,
         }
     )
     stack = Stack(settings, [gateway_service(settings)])
     stack.start(timeout=60)
     yield f"http://127.0.0.1:{settings.gateway_port}"
     stack.stop()
+
+
+def processes_with(marker: str) -> list[int]:
+    """Pids whose environment mentions the marker (our run dir): the stack's processes."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker.encode() in (entry / "environ").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
 
 
 def new_sender() -> str:

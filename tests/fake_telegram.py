@@ -29,6 +29,8 @@ class FakeTelegram:
 
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
+    # (method, text it contains): the next such call fails with 502 Bad Gateway, once
+    failures: list[tuple[str, str]] = field(default_factory=list)
     port: int = 0
     _server: uvicorn.Server | None = None
     _message_id: int = 1000
@@ -36,6 +38,10 @@ class FakeTelegram:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/bot"
+
+    def fail_next(self, method: str, containing: str = "") -> None:
+        """Make the next call of `method` whose text contains `containing` fail once."""
+        self.failures.append((method, containing))
 
     def called(self, method: str) -> list[dict[str, Any]]:
         return [params for name, params in self.calls if name == method]
@@ -66,6 +72,11 @@ class FakeTelegram:
             params = json.loads(body or "{}")
         else:  # python-telegram-bot posts form-encoded fields (JSON values as strings)
             params = {key: values[-1] for key, values in parse_qs(body).items()}
+        for failure in list(self.failures):
+            if failure[0] == method and failure[1] in str(params.get("text", "")):
+                self.failures.remove(failure)
+                self.calls.append((f"failed:{method}", params))
+                return JSONResponse({"ok": False, "description": "Bad Gateway"}, status_code=502)
         self.calls.append((method, params))
         return JSONResponse({"ok": True, "result": await self._result(method, params)})
 
@@ -127,7 +138,9 @@ def text_update(update_id: int, chat_id: int, text: str) -> dict[str, Any]:
     return {"update_id": update_id, "message": _message(update_id, chat_id, **content)}
 
 
-def media_update(update_id: int, chat_id: int, kind: str) -> dict[str, Any]:
+def media_update(
+    update_id: int, chat_id: int, kind: str, caption: str | None = None
+) -> dict[str, Any]:
     """A photo, voice note, sticker, location or document message."""
     content: dict[str, Any] = {
         "photo": {"photo": [{"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90}]},
@@ -141,6 +154,8 @@ def media_update(update_id: int, chat_id: int, kind: str) -> dict[str, Any]:
         "location": {"location": {"latitude": 51.5, "longitude": -0.1}},
         "document": {"document": {"file_id": "d1", "file_unique_id": "u4"}},
     }[kind]  # fmt: skip
+    if caption is not None:
+        content["caption"] = caption
     return {"update_id": update_id, "message": _message(update_id, chat_id, **content)}
 
 

@@ -18,6 +18,7 @@ from actions.handoff import ActionBookAppointment, ActionFallback, ActionRequest
 from actions.safety import ActionCheckSafety, ActionDeclineCallback, join_phrases
 from bot.settings import get_settings
 from bot.store.db import session_factory
+from bot.store.health import WRITES
 from bot.store.migrate import upgrade
 from bot.store.models import Escalation, Trigger
 
@@ -210,3 +211,74 @@ def test_join_phrases():
     assert join_phrases(["a"]) == "a"
     assert join_phrases(["a", "b", "a"]) == "a and b"
     assert join_phrases(["a", "b", "c"]) == "a, b and c"
+
+
+@pytest.fixture
+def broken_database(tmp_path, monkeypatch):
+    """A database that cannot be written: the directory of its file does not exist."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'missing' / 'x.db'}")
+    get_settings.cache_clear()
+    WRITES.__init__()
+    yield
+    get_settings.cache_clear()
+    WRITES.__init__()
+
+
+def test_a_red_flag_that_could_not_be_recorded_is_never_called_flagged(broken_database):
+    messages, events = run(ActionCheckSafety(), "red_flag_pus_and_fever")
+    assert responses(messages) == ["utter_safety_urgent", "utter_safety_red_flag_unrecorded"]
+    assert messages[1]["phone"] == "+1 555 0100"
+    assert events == [], "no callback offer: nothing could store it"
+    assert not WRITES.healthy and WRITES.failed == 1
+
+
+def test_a_contraindication_that_could_not_be_recorded_says_to_call(broken_database):
+    messages, _ = run(ActionCheckSafety(), "cost_with_eliquis")
+    assert responses(messages) == ["utter_safety_contraindication_unrecorded"]
+
+
+def test_a_request_for_a_person_that_could_not_be_recorded_says_to_call(broken_database):
+    messages, _ = run(ActionRequestHuman(), "request_human")
+    assert responses(messages) == ["utter_handoff_unrecorded"]
+
+
+def test_a_callback_that_could_not_be_saved_is_never_confirmed(broken_database):
+    tracker = json.loads((TRACKERS / "callback_complete.json").read_text())
+    tracker["events"].insert(
+        0,
+        {
+            "event": "user",
+            "text": "pus and fever",
+            "parse_data": {"entities": [{"entity": "red_flag", "value": "fever"}]},
+        },
+    )
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionSaveCallback().run(dispatcher, Tracker.from_dict(tracker), {}))
+    assert responses(dispatcher.messages) == ["utter_safety_urgent", "utter_callback_not_saved"]
+
+
+def test_text_a_database_would_reject_is_stored_safely(database):
+    tracker = json.loads((TRACKERS / "cost_with_eliquis.json").read_text())
+    tracker["latest_message"]["text"] = "I take Eliquis\x00, how much\ud800?"
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionCheckSafety().run(dispatcher, Tracker.from_dict(tracker), {}))
+    assert responses(dispatcher.messages) == ["utter_safety_contraindication"]
+    with database() as session:
+        stored = session.execute(select(Escalation.message)).scalar_one()
+    assert stored == "I take Eliquis\ufffd, how much\ufffd?"
+
+
+def test_a_possible_flag_goes_to_staff_without_telling_the_patient_it_was_flagged(database):
+    tracker = json.loads((TRACKERS / "cost_with_eliquis.json").read_text())
+    tracker["latest_message"]["text"] = "my ticker's been playing up, how much is it?"
+    tracker["latest_message"]["entities"] = [
+        {"entity": "safety_mention", "role": "possible", "value": "heart_disease",
+         "kind": "contraindication", "start": 0, "end": 44, "text": "my ticker's been playing up"},
+    ]  # fmt: skip
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionCheckSafety().run(dispatcher, Tracker.from_dict(tracker), {}))
+    assert dispatcher.messages == [] and events == []
+    with database() as session:
+        escalation = session.execute(select(Escalation)).scalar_one()
+    assert (escalation.kind, escalation.severity) == ("possible_flag", "normal")
+    assert escalation.categories == ["heart_disease"]

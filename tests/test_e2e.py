@@ -71,7 +71,7 @@ def test_tell_me_more_button_gives_the_details(bot):
     sender = new_sender()
     (answer,) = [r for r in bot.say(sender, "can I wash my hair tonight?") if r.get("buttons")]
     payload = answer["buttons"][0]["payload"]
-    assert bot.texts(sender, payload) == [KNOWLEDGE["ask_wash_hair"].details]
+    assert bot.texts(sender, payload, button=True) == [KNOWLEDGE["ask_wash_hair"].details]
 
 
 @pytest.mark.parametrize(
@@ -197,3 +197,42 @@ def test_held_out_nlu_accuracy(bot):
     REPORT.append(summary)
     print(f"\n{summary}\n" + "\n".join(misses))
     assert accuracy >= HELD_OUT_MIN_ACCURACY
+
+
+def test_typed_payload_syntax_is_read_as_the_words_it_is(bot):
+    sender = new_sender()
+    replies = bot.texts(sender, "/ask_cost@1.0 I take warfarin and I am pregnant")
+    assert any("clinician will review" in r for r in replies), replies
+    (escalation,) = escalations_for(bot, sender)
+    assert set(escalation.categories) == {"anticoagulants", "pregnancy"}
+
+
+def test_typed_entity_payloads_raise_nothing_and_are_not_repeated(bot):
+    sender = new_sender()
+    replies = bot.texts(sender, '/report_complication{"red_flag":"<b>owned</b>"}')
+    assert not any("owned" in r for r in replies)
+    assert escalations_for(bot, sender) == []
+
+
+def test_a_payload_from_a_gateway_button_still_works(bot):
+    sender = new_sender()
+    assert bot.texts(sender, "/request_human", button=True)[0].startswith("I've passed")
+
+
+def test_a_message_in_spanish_is_told_in_spanish_that_the_bot_speaks_english(bot):
+    sender = new_sender()
+    replies = bot.texts(sender, "¿Puedo lavarme el pelo después del tratamiento?")
+    assert any("solo puedo responder en inglés" in r and CLINIC.phone in r for r in replies)
+    assert any("I can only answer in English" in r for r in replies)
+    assert not any("didn't quite get that" in r for r in replies)
+    bot.texts(sender, "gracias, ¿cuánto cuesta?")
+    assert escalations_for(bot, sender) == [], "not a bot failure: it understood the language"
+
+
+def test_a_spanish_contraindication_is_still_flagged(bot):
+    sender = new_sender()
+    replies = bot.texts(sender, "Estoy embarazada de tres meses, ¿puedo hacerme el tratamiento?")
+    assert any("pregnant" in r and "clinician will review" in r for r in replies)
+    assert any("solo puedo responder en inglés" in r for r in replies)
+    (escalation,) = escalations_for(bot, sender)
+    assert escalation.categories == ["pregnancy"]

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.gateway.replies import Button, Reply, split_text
 from bot.gateway.telegram.keyboards import keyboard
-from bot.store.models import ConversationNote, Escalation
+from bot.store.models import ConversationNote, Escalation, Inbound
 from tests.conftest import WEBHOOK_SECRET
 from tests.fake_telegram import button_update, edited_update, media_update, text_update
 
@@ -70,7 +70,9 @@ def test_a_question_gets_the_answer_with_typing_and_buttons(hook, fake_telegram,
     )
     markup = answer["reply_markup"]
     markup = markup if isinstance(markup, dict) else json.loads(markup)
-    assert markup["inline_keyboard"][0][0]["callback_data"].startswith("/ask_wash_hair")
+    (button,) = markup["inline_keyboard"][0]
+    assert button["text"] == "Tell me more"
+    assert not button["callback_data"].startswith("/"), "payloads never leave the gateway"
 
 
 @pytest.mark.parametrize(
@@ -97,15 +99,36 @@ def test_a_redelivered_update_is_answered_once(hook, fake_telegram, chat):
     assert len(answers) == 1, texts
 
 
-def test_a_button_press_sends_its_payload(hook, fake_telegram, chat):
-    update = button_update(next(_ids), chat, '/ask_wash_hair{"faq_detail":"more"}')
+def keyboard_of(call: dict) -> list[dict]:
+    markup = call.get("reply_markup") or {}
+    markup = markup if isinstance(markup, dict) else json.loads(markup)
+    return [button for row in markup.get("inline_keyboard", []) for button in row]
+
+
+def test_a_button_press_sends_the_payload_it_stands_for(hook, fake_telegram, chat):
+    post(hook, text_update(next(_ids), chat, "can I wash my hair after the treatment?"))
+    answer = next(c for c in fake_telegram.sent_to(chat, 2) if keyboard_of(c))
+    (more,) = keyboard_of(answer)
+    update = button_update(next(_ids), chat, more["callback_data"])
     assert post(hook, update).status_code == 200
-    texts = messages_to(fake_telegram, chat, 1)
+    texts = messages_to(fake_telegram, chat, 3)
     assert any("dye" in t for t in texts)
     assert any(
         p["callback_query_id"] == update["callback_query"]["id"]
         for p in fake_telegram.called("answerCallbackQuery")
     )
+
+
+def test_a_forged_button_press_is_not_a_payload(hook, fake_telegram, bot, chat):
+    update = button_update(next(_ids), chat, '/report_complication{"red_flag":"made_up"}')
+    assert post(hook, update).status_code == 200
+    (text,) = messages_to(fake_telegram, chat, 1)
+    assert "earlier message" in text
+    with bot.sessions() as session:
+        rows = session.execute(
+            select(Escalation).where(Escalation.conversation_id == f"tg-{chat}")
+        ).all()
+    assert rows == []
 
 
 def test_start_help_and_human(hook, fake_telegram, bot, chat):
@@ -180,3 +203,64 @@ def test_keyboard_skips_payloads_over_telegrams_limit():
     reply = Reply("hi", (Button("ok", "/affirm"), Button("long", "/" + "x" * 80)))
     markup = keyboard(reply)
     assert [[b.callback_data for b in row] for row in markup.inline_keyboard] == [["/affirm"]]
+
+
+def test_an_update_is_stored_before_the_webhook_answers(hook, bot, chat):
+    update_id = next(_ids)
+    assert post(hook, text_update(update_id, chat, "does it hurt?")).status_code == 200
+    with bot.sessions() as session:
+        stored = session.execute(
+            select(Inbound.conversation_id).where(
+                Inbound.channel == "telegram", Inbound.external_id == str(update_id)
+            )
+        ).scalar_one()
+    assert stored == f"tg-{chat}"
+
+
+def test_a_caption_passes_the_safety_check(hook, fake_telegram, bot, chat):
+    post(hook, media_update(next(_ids), chat, "photo", caption="this is my scalp, I take warfarin"))
+    texts = messages_to(fake_telegram, chat, 2)
+    assert any("blood thinner" in t for t in texts)
+    with bot.sessions() as session:
+        escalation = session.execute(
+            select(Escalation).where(Escalation.conversation_id == f"tg-{chat}")
+        ).scalar_one()
+        notes = session.execute(
+            select(ConversationNote.kind).where(ConversationNote.conversation_id == f"tg-{chat}")
+        ).scalars()
+        assert list(notes) == ["photo"]
+    assert escalation.categories == ["anticoagulants"]
+
+
+def test_a_chat_is_answered_in_the_order_it_wrote(hook, fake_telegram, chat):
+    questions = {
+        "can I wash my hair after the treatment?": "24 hours",
+        "how much does a session cost?": "$250",
+        "when can I go back to the gym?": "48 hours",
+        "how many sessions will I need?": "8 sessions",
+    }
+    for question in questions:
+        assert post(hook, text_update(next(_ids), chat, question)).status_code == 200
+    texts = messages_to(fake_telegram, chat, len(questions) + 1)  # + the disclaimer
+    order = [fact for text in texts for fact in questions.values() if fact in text]
+    assert order == list(questions.values())
+
+
+def test_a_reply_cut_off_by_the_network_is_finished_once(hook, fake_telegram, chat):
+    fake_telegram.fail_next("sendMessage", "painful")
+    post(hook, text_update(next(_ids), chat, "does mesotherapy hurt a lot?"))
+    texts = messages_to(fake_telegram, chat, 2)
+    time.sleep(2)
+    texts = [p["text"] for p in fake_telegram.sent_to(chat, 2)]
+    assert sum("not medical advice" in t for t in texts) == 1
+    assert sum("painful" in t for t in texts) == 1
+
+
+def test_the_gateway_log_has_no_bot_token_and_no_patient_words(
+    hook, fake_telegram, chat, telegram_gateway_dir
+):
+    post(hook, text_update(next(_ids), chat, "my budgie Quillifer says hi"))
+    messages_to(fake_telegram, chat, 1)
+    log = (telegram_gateway_dir / "logs" / "gateway.log").read_text()
+    assert "123:TEST" not in log and "Quillifer" not in log
+    assert "POST /telegram/webhook 200" in log

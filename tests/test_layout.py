@@ -19,7 +19,7 @@ ALLOWED = {
     "bot.nlu": {"bot.content"},
     "bot.content": {"bot.settings"},
     "bot.store": {"bot.settings"},
-    "bot.ops": {"bot.settings", "bot.store"},
+    "bot.ops": {"bot.settings", "bot.store", "bot.gateway"},
     "bot.settings": set(),
 }
 OURS = ("actions", "bot")

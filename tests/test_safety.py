@@ -97,6 +97,55 @@ def test_examples_from_the_contract(detector, text, expected):
     assert {m.category for m in affirmed(detector, text)} == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Pain given as a score, or as agony, after a session.
+        ("pain is 8/10 since the session", {"severe_pain"}),
+        ("the pain's about 9 out of 10 after the injections", {"severe_pain"}),
+        ("since the treatment the pain is a 9", {"severe_pain"}),
+        ("in agony since the meso yesterday", {"severe_pain"}),
+        ("a little sore after the session, 3/10 maybe", set()),
+        ("I'd rate the clinic 9/10, lovely staff", set()),
+        # Temperatures of 38 °C / 100.4 °F and over.
+        ("temp is 38.6 since the session", {"fever"}),
+        ("thermometer says 101.2F after the treatment", {"fever"}),
+        ("my temp is 37.2, all fine", set()),
+        ("it's 39 degrees outside today", set()),
+        # General questions about symptoms are not reports.
+        ("what are the signs of an infection?", set()),
+        ("is it normal to have some swelling after?", set()),
+        ("how do I know if it's infected?", set()),
+        ("there's pus coming out, is that normal?", {"infection_signs"}),
+        ("is it normal to have pus after my session?", {"infection_signs"}),
+        # Spanish, with its own negation, third-party and hypothetical cues.
+        ("estoy embarazada de 3 meses", {"pregnancy"}),
+        ("todavía doy el pecho y tomo sintrom", {"breastfeeding", "anticoagulants"}),
+        ("soy diabética tipo 1, me pongo insulina", {"diabetes"}),
+        ("tengo 38,5 de fiebre y me sale pus desde la sesión", {"fever", "infection_signs"}),
+        ("se me hincharon los labios después de la sesión", {"allergic_reaction"}),
+        ("no estoy embarazada", set()),
+        ("mi madre toma sintrom", set()),
+        ("¿y si me quedo embarazada durante el tratamiento?", set()),
+        # Idioms, brands and a statement that is not a question about the rule.
+        ("bun in the oven, due in june", {"pregnancy"}),
+        ("On warfarin 😬 is that a deal breaker?", {"anticoagulants"}),
+        ("my mum's on warfarin and so am I", {"anticoagulants"}),
+        ("trying to get pregnant next year", set()),
+        # A negation before a list covers the list when it is an "or" list.
+        ("I don't take any blood thinners or aspirin", set()),
+        ("not on warfarin, xarelto or any other thinners", set()),
+        ("no fever, pus and swelling since the session", {"infection_signs"}),
+        # Hyphenated words are one word; an old episode is not a complication now.
+        ("my sister-in-law is pregnant", set()),
+        ("I had a fever with covid last year", set()),
+        ("the pus has finally cleared up", set()),
+    ],
+)
+def test_new_kinds_of_message(detector, text, expected):
+    assert {m.category for m in affirmed(detector, text)} == expected
+
+
 def test_non_affirmed_mentions_are_still_reported(detector):
     (mention,) = detector.detect("my mum takes warfarin")
     assert (mention.category, mention.status, mention.cue) == (

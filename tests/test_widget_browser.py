@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import os
 import shutil
 import tempfile
+import threading
 
 import pytest
 from selenium import webdriver
@@ -14,6 +17,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
+
+from bot.settings import ROOT
+from tests.conftest import free_port
+from tests.test_gateway_web import in_process_gateway
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -140,3 +147,50 @@ def test_links_are_clickable_and_the_panel_fits_a_phone(bot, browser):
     )
     assert abs(width - browser.execute_script("return window.innerWidth")) <= 1
     browser.set_window_size(1280, 900)
+
+
+@contextlib.contextmanager
+def clinic_site(port: int, gateway: str):
+    """A clinic's own web page on another origin, embedding the widget with its one tag."""
+    page = (
+        "<!doctype html><html lang='en'><head><title>Clinic site</title></head><body>"
+        f"<h1>Another origin</h1><script src='{gateway}/static/widget.js' defer></script>"
+        "</body></html>"
+    ).encode()
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.shutdown()
+
+
+def test_the_widget_works_on_a_clinic_site_of_another_origin(bot, browser, tmp_path):
+    site_port = free_port()
+    origin = f"http://127.0.0.1:{site_port}"
+    clinic = (
+        (ROOT / "clinic.yml")
+        .read_text()
+        .replace("widget_origins: []", f"widget_origins: [{origin}]")
+    )
+    (tmp_path / "clinic.yml").write_text(clinic)
+    clinic_file = str(tmp_path / "clinic.yml")
+    with in_process_gateway(bot, tmp_path, MESOBOT_CLINIC_FILE=clinic_file) as client:
+        gateway = str(client.base_url).replace("127.0.0.1", "localhost").rstrip("/")
+        with clinic_site(site_port, gateway) as url:
+            fresh_page(browser, url)
+            open_chat(browser)
+            send(browser, "how much does a session cost?")
+            bot_says(browser, "$250")
+            assert browser.execute_script("return location.origin") == origin

@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from bot.content.clinic import Clinic, load_clinic
 from bot.content.knowledge import Entry, load_knowledge
+from bot.content.languages import Languages, load_languages
 from bot.content.lexicon import SafetyGuide, load_safety_guide
 from bot.content.texts import load_channel_texts
 from bot.settings import Settings, get_settings
@@ -23,6 +24,7 @@ class Content:
     knowledge: dict[str, Entry]
     safety: SafetyGuide
     channel_texts: dict[str, str]
+    languages: Languages
 
     @property
     def faq_intents(self) -> frozenset[str]:
@@ -38,6 +40,7 @@ def load_content(settings: Settings) -> Content:
         knowledge=load_knowledge(settings.knowledge_dir),
         safety=load_safety_guide(settings.safety_dir),
         channel_texts=load_channel_texts(settings.channels_file, clinic),
+        languages=load_languages(settings.languages_file),
     )
 
 

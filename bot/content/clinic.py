@@ -25,6 +25,8 @@ class Clinic:
     price_per_session: str | None = None
     languages: tuple[str, ...] = ("en",)
     colors: dict[str, str] = field(default_factory=dict)
+    # Sites allowed to embed the widget from another origin (CORS), e.g. https://clinic.example
+    widget_origins: tuple[str, ...] = ()
 
     def template_values(self) -> dict[str, Any]:
         """Values answers may use as {placeholders}; fields left empty are absent."""
@@ -60,7 +62,22 @@ def parse_clinic(raw: object) -> Clinic:
         price_per_session=optional("price_per_session"),
         languages=tuple(raw.get("languages") or ("en",)),
         colors={str(k): str(v) for k, v in (raw.get("colors") or {}).items()},
+        widget_origins=_origins(raw.get("widget_origins") or ()),
     )
+
+
+def _origins(raw: object) -> tuple[str, ...]:
+    """Origins as browsers send them: scheme://host[:port], no path, no trailing slash."""
+    if not isinstance(raw, list | tuple):
+        raise ClinicConfigError("clinic.yml: widget_origins must be a list of origins")
+    origins = []
+    for value in raw:
+        origin = str(value).strip().rstrip("/")
+        scheme, _, rest = origin.partition("://")
+        if scheme not in ("http", "https") or not rest or "/" in rest:
+            raise ClinicConfigError(f"clinic.yml: widget_origins: {value!r} is not an origin")
+        origins.append(origin)
+    return tuple(origins)
 
 
 def load_clinic(path: Path) -> Clinic:

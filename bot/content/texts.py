@@ -13,7 +13,12 @@ REQUIRED = (
     "not_text",
     "media_noted",
     "edited",
+    "old_button",
     "slow_down",
+    "too_fast",
+    "too_long",
+    "empty",
+    "delayed",
     "unavailable",
     "widget_disclaimer",
 )
@@ -23,12 +28,16 @@ class TextsError(ValueError):
     """data/channels.yml is missing a text or has the wrong shape."""
 
 
+# The longest message a patient may send: Telegram's own limit, so every channel is alike.
+MAX_MESSAGE_CHARS = 4096
+
+
 def load_channel_texts(path: Path, clinic: Clinic) -> dict[str, str]:
-    """Every gateway message, with {clinic_name}, {phone} and {hours} filled in."""
+    """Every gateway message, with the clinic's details and the channel limits filled in."""
     with path.open(encoding="utf-8") as handle:
         raw = yaml.safe_load(handle)
     missing = [key for key in REQUIRED if not isinstance(raw, dict) or key not in raw]
     if missing:
         raise TextsError(f"{path.name} is missing: {', '.join(missing)}")
-    values = clinic.template_values()
+    values = {**clinic.template_values(), "max_chars": f"{MAX_MESSAGE_CHARS:,}"}
     return {key: " ".join(str(text).split()).format(**values) for key, text in raw.items()}

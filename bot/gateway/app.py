@@ -3,28 +3,39 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.gateway.channel import Channel
+from bot.gateway.middleware import RequestLog, SecurityHeaders, WidgetCors
 from bot.gateway.services import Services
 from bot.gateway.telegram.channel import TelegramChannel
 from bot.gateway.widget import WidgetChannel
 from bot.settings import Settings
+from bot.store.channels import expire_web_sessions
+from bot.store.inbox import failed_count, prune
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
+HOUSEKEEPING_SECONDS = 3600
+# Handled messages are kept this long, only so that a late Telegram redelivery is recognised.
+KEEP_HANDLED = timedelta(days=7)
 
 
 def channels_for(services: Services) -> list[Channel]:
@@ -35,33 +46,65 @@ def channels_for(services: Services) -> list[Channel]:
     return channels
 
 
-async def health(request: Request) -> JSONResponse:
-    """GET /healthz: the gateway, Rasa and the action server, and the Telegram mode."""
-    services: Services = request.app.state.services
+async def action_server_status(services: Services) -> dict[str, Any]:
+    """The action server's own status (with its failed database writes), or down."""
     async with httpx.AsyncClient(timeout=3) as client:
         try:
-            actions = (await client.get(services.settings.action_health_url)).is_success
+            response = await client.get(services.settings.action_health_url)
         except httpx.HTTPError:
-            actions = False
+            return {"status": "down"}
+    return response.json() if response.is_success else {"status": "down"}
+
+
+async def health(request: Request) -> JSONResponse:
+    """GET /healthz: the gateway, Rasa and the action server, the channels, lost work."""
+    services: Services = request.app.state.services
+    actions = await action_server_status(services)
     rasa = await services.rasa.healthy()
     modes = {channel.name: channel.status() for channel in request.app.state.channels}
-    body = {"gateway": True, "rasa": rasa, "actions": actions, "telegram": modes.get("telegram")}
-    if body["telegram"] is None:
-        body["telegram"] = "off"
-    return JSONResponse(body, status_code=200 if rasa and actions else 503)
+    failed = await run_in_threadpool(failed_count, services.db)
+    body = {
+        "gateway": True,
+        "rasa": rasa,
+        "actions": actions.get("status") != "down",
+        "telegram": modes.get("telegram", "off"),
+        "failed_writes": actions.get("failed_writes", 0),
+        "failed_messages": failed,
+    }
+    healthy = rasa and actions.get("status") == "ok" and not failed
+    return JSONResponse(body, status_code=200 if healthy else 503)
 
 
 async def demo(request: Request) -> HTMLResponse:
     """GET /: a demo page with the widget on it, as a clinic would embed it."""
     services: Services = request.app.state.services
     page = (STATIC / "demo.html").read_text(encoding="utf-8")
-    return HTMLResponse(page.replace("{{clinic_name}}", html.escape(services.content.clinic.name)))
+    name = html.escape(services.content.clinic.name)
+    return HTMLResponse(page.replace("{{clinic_name}}", name))
 
 
 async def http_error(request: Request, exc: Exception) -> JSONResponse:
     """Every error as JSON with a sentence a person can act on."""
     assert isinstance(exc, HTTPException)
-    return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
+    return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    """A bug: logged for operators, a plain JSON 500 for the caller (never a stack trace)."""
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse({"error": "Something went wrong on our side."}, status_code=500)
+
+
+async def housekeeping(services: Services) -> None:
+    """Every hour: forget idle widget sessions and long-handled messages."""
+    idle = timedelta(days=services.settings.widget_session_days)
+    while True:
+        try:
+            await run_in_threadpool(expire_web_sessions, services.db, idle)
+            await run_in_threadpool(prune, services.db, KEEP_HANDLED)
+        except Exception:
+            log.exception("housekeeping failed; trying again later")
+        await asyncio.sleep(HOUSEKEEPING_SECONDS)
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -78,9 +121,15 @@ def create_app(settings: Settings) -> Starlette:
         app.state.channels = channels
         for channel in channels:
             await channel.start()
+        await services.inbox.resume()
+        chores = asyncio.create_task(housekeeping(services))
         try:
             yield
         finally:
+            chores.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await chores
+            await services.inbox.stop()
             for channel in reversed(channels):
                 await asyncio.shield(channel.stop())
             await services.rasa.close()
@@ -89,6 +138,14 @@ def create_app(settings: Settings) -> Starlette:
     for channel in channels:
         routes.extend(channel.routes())
     routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
+    middleware = [
+        Middleware(RequestLog),
+        Middleware(SecurityHeaders),
+        Middleware(WidgetCors, origins=services.content.clinic.widget_origins),
+    ]
     return Starlette(
-        routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error}
+        routes=routes,
+        lifespan=lifespan,
+        middleware=middleware,
+        exception_handlers={HTTPException: http_error, Exception: unexpected_error},
     )

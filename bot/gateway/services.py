@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.content import Content, load_content
+from bot.gateway.buttons import Buttons
+from bot.gateway.inbox import Inbox
 from bot.gateway.live import LiveBroker
 from bot.gateway.rasa_client import RasaClient
 from bot.settings import Settings
@@ -22,14 +24,21 @@ class Services:
     db: sessionmaker[Session]
     rasa: RasaClient
     live: LiveBroker
+    inbox: Inbox
+    buttons: Buttons
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
         """Read the content and prepare the clients (no connection is opened here)."""
+        db = session_factory(settings.database_url)
         return cls(
             settings=settings,
             content=load_content(settings),
-            db=session_factory(settings.database_url),
-            rasa=RasaClient(settings.rasa_url, settings.rasa_token),
+            db=db,
+            rasa=RasaClient(
+                settings.rasa_url, settings.rasa_api_headers, settings.rasa_timeout_seconds
+            ),
             live=LiveBroker(),
+            inbox=Inbox(db),
+            buttons=Buttons(db),
         )

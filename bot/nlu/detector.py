@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from pathlib import Path
 
@@ -11,14 +12,24 @@ import spacy
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
-from bot.content.lexicon import FUZZY_MIN_LENGTH, Lexicon, load_lexicon
-from bot.nlu.assertion import AFFIRMED, Cues, Windows, assess
+from bot.content.lexicon import FUZZY_MIN_LENGTH, Category, Lexicon, Pattern, load_lexicon
+from bot.nlu.assertion import AFFIRMED, Cues, Scope, Span, Windows, assess
+from bot.nlu.normalise import Normalised, fold, normalise
 
-# Tokens that end a sentence or a clause; scopes of cues never cross them.
-SENTENCE_END = frozenset({".", "!", "?", ";", "\n"})
+# Tokens that end a sentence or a clause; scopes of cues never cross them. A Spanish question
+# or exclamation opens with "¿" / "¡".
+SENTENCE_END = frozenset({".", "!", "?", ";", "\n", "¿", "¡"})
 CLAUSE_END = SENTENCE_END | {",", "(", ")", "/", "-", "–", "—"}
+# A pattern opening with at most this many alternative words is split into one per word.
+SPLIT_UP_TO = 30
+# Clause ends that join two words when written without spaces ("sister-in-law").
+INFIXES = frozenset({"-", "/"})
 # What may stand between a mention and a negation after it: "allergies: none", "diabetes - no".
 JOINERS = frozenset({":", "-", "–", "—", "="})
+# Decides the status of each (category, token start, token end) match in a doc.
+StatusRule = Callable[[Doc, list[tuple[str, int, int]]], list[tuple[str, Span | None]]]
+# Matcher key suffix of the terms that mean another category after treatment.
+AFTER_TREATMENT = ":after_treatment"
 # Longer messages are read up to here: a safety mention is always near text a person wrote,
 # and the cap bounds the work one request can cause.
 MAX_CHARS = 20_000
@@ -30,7 +41,7 @@ class Mention:
 
     kind: str  # "contraindication" or "red_flag"
     category: str
-    start: int  # character offsets into the message
+    start: int  # character offsets into the original message
     end: int
     text: str
     status: str  # affirmed / negated / hypothetical / other_person
@@ -43,47 +54,95 @@ class Mention:
         return self.status == AFFIRMED
 
 
+def _words(norm: object) -> list[str]:
+    """The words a Matcher NORM value names: a word, or {"IN": [words]}."""
+    if isinstance(norm, str):
+        return [norm]
+    if isinstance(norm, dict) and isinstance(norm.get("IN"), list):
+        return [str(word) for word in norm["IN"]]
+    return []
+
+
+def _compact(patterns: list[Pattern]) -> list[Pattern]:
+    """The same matches for less work: the one-word patterns merged into one, and a longer
+    pattern that opens with a short list of words split into one pattern per word (the Matcher
+    tests a plain word in C, but a list of words with a Python call at every token)."""
+    words: set[str] = set()
+    longer: list[Pattern] = []
+    for pattern in patterns:
+        first = pattern[0]
+        if len(pattern) == 1 and set(first) == {"NORM"} and _words(first["NORM"]):
+            words.update(_words(first["NORM"]))
+        elif set(first) == {"NORM"} and 1 < len(_words(first["NORM"])) <= SPLIT_UP_TO:
+            longer.extend([{"NORM": word}, *pattern[1:]] for word in _words(first["NORM"]))
+        else:
+            longer.append(pattern)
+    return [*longer, [{"NORM": {"IN": sorted(words)}}]] if words else longer
+
+
 def _deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 class SafetyDetector:
-    """Rule-based detector on spacy.blank("en"), built from the lexicon in data/safety."""
+    """Rule-based detector on spacy.blank("en"), built from the lexicon in data/safety.
+
+    Messages and lexicon terms are both folded by `bot.nlu.normalise` (zero-width and control
+    characters, homoglyphs, full-width letters, accents) before they are tokenized; mentions
+    report offsets and text of the original message.
+    """
 
     def __init__(self, lexicon_dir: Path) -> None:
+        self.lexicon_dir = lexicon_dir
         self.nlp = spacy.blank("en")
         self.lexicon: Lexicon = load_lexicon(lexicon_dir, self._norms)
         vocab = self.nlp.vocab
         self._terms = Matcher(vocab)
         for category in self.lexicon.categories.values():
-            self._terms.add(category.name, list(category.patterns), greedy="LONGEST")
+            self._terms.add(category.name, _compact(list(category.patterns)), greedy="LONGEST")
+            for index, after in enumerate(category.after_treatment):
+                self._terms.add(
+                    f"{category.name}{AFTER_TREATMENT}{index}",
+                    _compact(list(after.patterns)),
+                    greedy="LONGEST",
+                )
+        self._beside = Matcher(vocab)
+        for category in self.lexicon.categories.values():
+            if category.beside and category.beside.conditions:
+                self._beside.add(category.name, list(category.beside.conditions))
         self._treatment = Matcher(vocab)
         self._treatment.add("treatment", list(self.lexicon.treatment_context))
         self._cues = Matcher(vocab)
         for cue_type, patterns in self.lexicon.context.cues.items():
-            self._cues.add(cue_type, list(patterns))
+            self._cues.add(cue_type, _compact(list(patterns)))
         self._known = {
-            token["NORM"]
+            word
             for category in self.lexicon.categories.values()
-            for pattern in category.patterns
+            for pattern in (*category.patterns, *self.lexicon.treatment_context)
             for token in pattern
-            if isinstance(token.get("NORM"), str)
-        }
+            for word in _words(token.get("NORM"))
+        } | self.lexicon.context.not_typos
         self._typos: dict[str, str] = {}
+        self._longest_typo = max(map(len, self.lexicon.fuzzy_words), default=0) + 1
         for word in sorted(self.lexicon.fuzzy_words):
             for variant in _deletions(word) | {word}:
                 self._typos.setdefault(variant, word)
+        self._has_beside = any(c.beside for c in self.lexicon.categories.values())
         context = self.lexicon.context
         self._windows = Windows(context.negation_window, context.negation_after_window)
 
     def _norms(self, text: str) -> list[str]:
-        return [token.norm_ for token in self.nlp.make_doc(text)]
+        return [token.norm_ for token in self.nlp.make_doc(fold(text))]
 
     def _fix_typos(self, doc: Doc) -> None:
         """Point a misspelt word's norm at the lexicon word one edit away ("warfrin")."""
         for token in doc:
             word = token.norm_
-            if len(word) < FUZZY_MIN_LENGTH - 1 or word in self._known or not word.isalpha():
+            if (
+                not FUZZY_MIN_LENGTH - 1 <= len(word) <= self._longest_typo
+                or word in self._known
+                or not word.isalpha()
+            ):
                 continue
             for variant in sorted(_deletions(word) | {word}):
                 target = self._typos.get(variant)
@@ -91,23 +150,71 @@ class SafetyDetector:
                     token.norm_ = target
                     break
 
-    def detect(self, text: str) -> list[Mention]:
-        """Every mention in the message, affirmed or not, in reading order."""
+    def detect(self, text: str, status_rule: StatusRule | None = None) -> list[Mention]:
+        """Every mention in the message, affirmed or not, in reading order.
+
+        `status_rule` replaces the assertion rules (bench/safety_context.py compares medspaCy's
+        ConText with them on the same term matches).
+        """
         if not text or not text.strip():
             return []
-        doc = self.nlp.make_doc(text[:MAX_CHARS])
+        text = text[:MAX_CHARS]
+        folded = normalise(text, MAX_CHARS)
+        doc = self.nlp.make_doc(folded.text)
         cue_spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for match_id, start, end in self._cues(doc):
             cue_spans[self.nlp.vocab.strings[match_id]].append((start, end))
         cues = Cues(dict(cue_spans))
         self._fix_typos(doc)
         about_treatment = bool(self._treatment(doc))
-        clause_of = self._clauses(doc, cues)
-        joiners = [token.text in JOINERS for token in doc]
-        categories = self.lexicon.categories
+        matches = self._matches(doc, cues, about_treatment)
+        if not matches:
+            return []
+        if status_rule is not None:
+            statuses = status_rule(doc, [(c.name, start, end) for c, start, end in matches])
+        else:
+            statuses = self._assess(doc, cues, matches, about_treatment)
         mentions: list[Mention] = []
+        for (category, start, end), (status, cue) in zip(matches, statuses, strict=True):
+            span = doc[start:end]
+            first, last = folded.to_original(span.start_char, span.end_char)
+            mentions.append(
+                Mention(
+                    kind=category.kind,
+                    category=category.name,
+                    start=first,
+                    end=last,
+                    text=text[first:last],
+                    status=status,
+                    severity=category.severity,
+                    cue=self._original(folded, doc, cue),
+                )
+            )
+        if not about_treatment and self._has_beside:
+            mentions = self._read_beside(mentions, doc, folded, bool(cues.of("past_episode")))
+        return mentions
+
+    def affirmed(self, text: str) -> list[Mention]:
+        """Only the mentions the patient states about themselves, now."""
+        return [mention for mention in self.detect(text) if mention.affirmed]
+
+    def _matches(
+        self, doc: Doc, cues: Cues, about_treatment: bool
+    ) -> list[tuple[Category, int, int]]:
+        """The term matches and the category each one names in this message."""
+        categories = self.lexicon.categories
+        ignored = cues.of("not_a_mention")
+        found: list[tuple[Category, int, int]] = []
         for match_id, start, end in sorted(self._terms(doc), key=lambda m: (m[1], m[2])):
-            category = categories[self.nlp.vocab.strings[match_id]]
+            if any(start < cue[1] and cue[0] < end for cue in ignored):
+                continue
+            name, _, variant = self.nlp.vocab.strings[match_id].partition(AFTER_TREATMENT)
+            category = categories[name]
+            if variant and about_treatment:
+                means = category.after_treatment[int(variant)].means
+                if means is None:
+                    continue
+                category = categories[means]
             if category.requires_treatment_context and not about_treatment:
                 continue
             following = doc[end].norm_ if end < len(doc) else ""
@@ -117,36 +224,111 @@ class SafetyDetector:
                 and not about_treatment
             ):
                 category = categories[category.trigger_means]
+            found.append((category, start, end))
+        return found
+
+    def _assess(
+        self,
+        doc: Doc,
+        cues: Cues,
+        matches: list[tuple[Category, int, int]],
+        about_treatment: bool,
+    ) -> list[tuple[str, Span | None]]:
+        """The assertion rules' status (and deciding cue) of each match."""
+        sentence_of = self._spans(doc, cues, SENTENCE_END, clause_breaks=False)
+        clause_of = self._spans(doc, cues, CLAUSE_END, clause_breaks=True)
+        joiners = [token.text in JOINERS for token in doc]
+        for filler_start, filler_end in cues.of("negation_filler"):
+            joiners[filler_start:filler_end] = [True] * (filler_end - filler_start)
+        listed = [False] * len(doc)
+        for spans in (cues.of("list_glue"), [(start, end) for _, start, end in matches]):
+            for first, last in spans:
+                listed[first:last] = [True] * (last - first)
+        statuses: list[tuple[str, Span | None]] = []
+        for category, start, end in matches:
             clause = clause_of[start]
-            question = None
-            if category.general_questions and doc[clause[1] - 1].text == "?":
-                question = clause[1] - 1
-            status, cue = assess((start, end), clause, cues, self._windows, joiners, question)
-            span = doc[start:end]
-            mentions.append(
-                Mention(
-                    kind=category.kind,
-                    category=category.name,
-                    start=span.start_char,
-                    end=span.end_char,
-                    text=span.text,
-                    status=status,
-                    severity=category.severity,
-                    cue=doc[cue[0] : cue[1]].text if cue else None,
-                )
+            scope = Scope(
+                clause=clause,
+                sentence=sentence_of[start],
+                question=category.general_questions and doc[clause[1] - 1].text == "?",
+                kind=category.kind,
+                about_treatment=about_treatment,
+                question_end=doc[sentence_of[start][1] - 1].text == "?",
             )
-        return mentions
+            statuses.append(assess((start, end), scope, cues, self._windows, joiners, listed))
+        return statuses
 
     @staticmethod
-    def _clauses(doc: Doc, cues: Cues) -> list[tuple[int, int]]:
-        """For each token, the (start, end) of the clause it is in."""
+    def _original(folded: Normalised, doc: Doc, cue: tuple[int, int] | None) -> str | None:
+        """The original words of a cue span (None when there is none)."""
+        if cue is None or cue[0] >= cue[1]:
+            return None
+        span = doc[cue[0] : cue[1]]
+        first, last = folded.to_original(span.start_char, span.end_char)
+        return folded.original[first:last]
+
+    def _read_beside(
+        self, mentions: list[Mention], doc: Doc, folded: Normalised, past: bool
+    ) -> list[Mention]:
+        """Without treatment context, a complication beside a condition that explains it is
+        that condition ("folliculitis, weeping" is the scalp condition; "allergic to lidocaine,
+        my lips swelled up" is the allergy's history, not a reaction now)."""
+        named: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for match_id, start, end in self._beside(doc):
+            span = doc[start:end]
+            named[self.nlp.vocab.strings[match_id]].append(
+                folded.to_original(span.start_char, span.end_char)
+            )
+        result: list[Mention] = []
+        for mention in mentions:
+            beside = self.lexicon.categories[mention.category].beside
+            if mention.affirmed and beside is not None and (past or not beside.past_only):
+                explained = [
+                    other
+                    for other in mentions
+                    if other.affirmed
+                    and other.category == beside.category
+                    and (
+                        not beside.conditions
+                        or any(
+                            other.start < end and start < other.end
+                            for start, end in named[mention.category]
+                        )
+                    )
+                ]
+                if explained:
+                    target = self.lexicon.categories[beside.category]
+                    mention = replace(
+                        mention, kind=target.kind, category=target.name, severity=target.severity
+                    )
+            result.append(mention)
+        return result
+
+    @staticmethod
+    def _spans(
+        doc: Doc, cues: Cues, ends: frozenset[str], clause_breaks: bool
+    ) -> list[tuple[int, int]]:
+        """For each token, the (start, end) of the clause (or sentence) it is in."""
         starts = {0}
+        aside: set[int] = set()  # brackets round a few words: "my dad (75) takes"
         for token in doc:
-            if token.text in CLAUSE_END or (token.is_space and "\n" in token.text):
+            if token.text == "(":
+                close = [t.i for t in doc[token.i + 1 : token.i + 5] if t.text == ")"]
+                if close:
+                    aside.update((token.i, close[0]))
+        for token in doc:
+            if token.i in aside:
+                continue
+            if token.text in INFIXES and not (
+                token.whitespace_ or (token.i and doc[token.i - 1].whitespace_)
+            ):
+                continue  # "sister-in-law", "and/or": inside a word, not between clauses
+            if token.text in ends or (token.is_space and "\n" in token.text):
                 starts.add(token.i + 1)
-        starts.update(start for start, _ in cues.of("clause_break"))
+        if clause_breaks:
+            starts.update(start for start, _ in cues.of("clause_break"))
         bounds = sorted({*(s for s in starts if s < len(doc)), len(doc)})
-        clause_of: list[tuple[int, int]] = []
+        span_of: list[tuple[int, int]] = []
         for left, right in pairwise(bounds):
-            clause_of.extend([(left, right)] * (right - left))
-        return clause_of
+            span_of.extend([(left, right)] * (right - left))
+        return span_of

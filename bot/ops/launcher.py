@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -16,7 +17,6 @@ from types import TracebackType
 import httpx
 
 from bot.ops.environment import child_env
-from bot.ops.rasa_config import write_endpoints
 from bot.settings import Settings
 
 
@@ -42,12 +42,14 @@ class Service:
     command: list[str]
     health_url: str
     log_path: Path
+    health_headers: Callable[[], dict[str, str]] = dict
     process: subprocess.Popen[bytes] | None = None
 
     def start(self, cwd: Path, env: dict[str, str]) -> None:
         """Start in its own process group, so stopping it also stops its children."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("wb") as log:
+        # Appended, never wiped: the log of an earlier run is what explains its end.
+        with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 self.command,
                 cwd=cwd,
@@ -62,7 +64,10 @@ class Service:
     def healthy(self) -> bool:
         """True when the health URL answers 200."""
         try:
-            return httpx.get(self.health_url, timeout=2).status_code == 200
+            return (
+                httpx.get(self.health_url, headers=self.health_headers(), timeout=2).status_code
+                == 200
+            )
         except httpx.HTTPError:
             return False
 
@@ -89,38 +94,23 @@ class Service:
 
 
 def action_service(settings: Settings) -> Service:
-    """The rasa-sdk action server."""
+    """The rasa-sdk action server (bot/ops/action_server.py)."""
     return Service(
         "action server",
-        [
-            sys.executable,
-            "-m",
-            "rasa_sdk",
-            "--actions",
-            "actions",
-            "--port",
-            str(settings.action_port),
-        ],
+        [sys.executable, "-m", "bot.ops.action_server"],
         settings.action_health_url,
         settings.run_dir / "logs" / "actions.log",
     )
 
 
 def rasa_service(settings: Settings, model: Path) -> Service:
-    """`rasa run` with the model, the REST channel and the token-protected API, on localhost."""
-    endpoints = write_endpoints(settings, settings.run_dir / "endpoints.yml")
-    command = [sys.executable, "-m", "rasa", "run", "--model", str(model), "--enable-api"]
-    command += ["--endpoints", str(endpoints)]
-    command += ["--credentials", str(settings.root / "credentials.yml")]
-    command += ["--interface", settings.rasa_host, "--port", str(settings.rasa_port)]
-    if settings.rasa_token:
-        command += ["--auth-token", settings.rasa_token]
-    token = f"?token={settings.rasa_token}" if settings.rasa_token else ""
+    """`rasa run` with the model, the gateway channel and the JWT-protected API."""
     return Service(
         "rasa",
-        command,
-        f"{settings.rasa_url}/status{token}",
+        [sys.executable, "-m", "bot.ops.rasa_server", str(model)],
+        f"{settings.rasa_url}/status",
         settings.run_dir / "logs" / "rasa.log",
+        health_headers=settings.rasa_api_headers,
     )
 
 
@@ -128,7 +118,7 @@ def gateway_service(settings: Settings) -> Service:
     """The gateway; its /healthz is green only once Rasa and the action server answer too."""
     return Service(
         "gateway",
-        [sys.executable, "-m", "bot.gateway"],
+        [sys.executable, "-m", "bot.ops.gateway_server"],
         f"http://127.0.0.1:{settings.gateway_port}/healthz",
         settings.run_dir / "logs" / "gateway.log",
     )

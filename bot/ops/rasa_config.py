@@ -29,10 +29,14 @@ def tracker_store(database_url: str) -> dict[str, Any]:
     return store
 
 
+# Rasa fills ${VAR} in from its environment, so the secret is never written to disk.
+ACTION_SECRET_HEADER = {"X-Action-Token": "${ACTION_TOKEN}"}
+
+
 def render_endpoints(settings: Settings) -> dict[str, Any]:
     """The endpoints configuration as a dict."""
     return {
-        "action_endpoint": {"url": settings.action_url},
+        "action_endpoint": {"url": settings.action_url, "headers": ACTION_SECRET_HEADER},
         "tracker_store": tracker_store(settings.database_url),
     }
 
@@ -40,5 +44,7 @@ def render_endpoints(settings: Settings) -> dict[str, Any]:
 def write_endpoints(settings: Settings, path: Path) -> Path:
     """Write endpoints.yml for a `rasa run` and return its path."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)  # it may hold the database password
+    path.chmod(0o600)
     path.write_text(yaml.safe_dump(render_endpoints(settings), sort_keys=False))
     return path

@@ -1,17 +1,23 @@
-"""Channel bookkeeping: widget sessions, Telegram update ids, notes for staff."""
+"""Channel bookkeeping: widget sessions and event tickets, issued buttons, notes for staff."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 import uuid
-from typing import Any
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.store.models import ConversationNote, TelegramUpdate, WebSession
+from bot.store.db import affected_rows
+from bot.store.models import ConversationNote, EventTicket, IssuedButton, WebSession, utcnow
+from bot.store.text import storable
+
+MAX_TOKEN = 128
+# A session's last_seen_at is written at most this often (not on every message).
+SEEN_RESOLUTION = timedelta(hours=1)
 
 
 def _hash(token: str) -> str:
@@ -27,42 +33,124 @@ def new_web_session(sessions: sessionmaker[Session]) -> tuple[str, str]:
     return token, conversation_id
 
 
-def web_conversation(sessions: sessionmaker[Session], token: str) -> str | None:
-    """The conversation a widget token belongs to, or None for an unknown token."""
-    if not token or len(token) > 128:
+def web_conversation(
+    sessions: sessionmaker[Session], token: str, max_idle: timedelta | None = None
+) -> str | None:
+    """The conversation a widget token belongs to; None for an unknown or expired token."""
+    if not token or len(token) > MAX_TOKEN:
+        return None
+    now = utcnow()
+    with sessions.begin() as session:
+        row = session.get(WebSession, _hash(token))
+        if row is None:
+            return None
+        seen = _aware(row.last_seen_at)
+        if max_idle is not None and now - seen > max_idle:
+            session.delete(row)
+            return None
+        if now - seen > SEEN_RESOLUTION:
+            row.last_seen_at = now
+        return row.conversation_id
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes; everything here is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def expire_web_sessions(sessions: sessionmaker[Session], max_idle: timedelta) -> int:
+    """Forget widget sessions idle for longer than `max_idle`; returns how many."""
+    with sessions.begin() as session:
+        result = affected_rows(
+            session, delete(WebSession).where(WebSession.last_seen_at < utcnow() - max_idle)
+        )
+        session.execute(delete(EventTicket).where(EventTicket.expires_at < utcnow()))
+        return result
+
+
+def new_event_ticket(
+    sessions: sessionmaker[Session], conversation_id: str, lifetime: timedelta
+) -> str:
+    """A single-use key to open the conversation's event stream within `lifetime`."""
+    ticket = secrets.token_urlsafe(24)
+    with sessions.begin() as session:
+        session.add(
+            EventTicket(
+                ticket_hash=_hash(ticket),
+                conversation_id=conversation_id,
+                expires_at=utcnow() + lifetime,
+            )
+        )
+    return ticket
+
+
+def use_event_ticket(sessions: sessionmaker[Session], ticket: str) -> str | None:
+    """The ticket's conversation, once: the ticket is gone after this call."""
+    if not ticket or len(ticket) > MAX_TOKEN:
+        return None
+    with sessions.begin() as session:
+        row = session.get(EventTicket, _hash(ticket))
+        if row is None:
+            return None
+        conversation_id, expires = row.conversation_id, _aware(row.expires_at)
+        deleted = affected_rows(
+            session, delete(EventTicket).where(EventTicket.ticket_hash == row.ticket_hash)
+        )
+        if deleted != 1 or expires < utcnow():
+            return None
+        return conversation_id
+
+
+def issue_button(
+    sessions: sessionmaker[Session], conversation_id: str, payload: str, title: str
+) -> str:
+    """The token that stands for this payload in this conversation (the same one each time)."""
+    for _ in range(3):
+        with sessions.begin() as session:
+            existing = session.execute(
+                select(IssuedButton.token).where(
+                    IssuedButton.conversation_id == conversation_id,
+                    IssuedButton.payload == payload,
+                )
+            ).scalar_one_or_none()
+            if existing is not None:
+                return str(existing)
+        try:
+            token = secrets.token_urlsafe(16)
+            with sessions.begin() as session:
+                session.add(
+                    IssuedButton(
+                        token=token, conversation_id=conversation_id, payload=payload, title=title
+                    )
+                )
+            return token
+        except IntegrityError:
+            continue  # issued concurrently for the same payload: read it back
+    raise RuntimeError("could not issue a button token")
+
+
+def pressed_button(
+    sessions: sessionmaker[Session], conversation_id: str, token: str
+) -> tuple[str, str] | None:
+    """(payload, title) of a token issued to this conversation, else None."""
+    if not token or len(token) > MAX_TOKEN:
         return None
     with sessions() as session:
-        return session.execute(
-            select(WebSession.conversation_id).where(WebSession.token_hash == _hash(token))
-        ).scalar_one_or_none()
+        row = session.get(IssuedButton, token)
+        if row is None or row.conversation_id != conversation_id:
+            return None
+        return row.payload, row.title
 
 
-def claim_update(sessions: sessionmaker[Session], update_id: int, payload: dict[str, Any]) -> bool:
-    """Store a Telegram update; False when it was already received (a redelivery)."""
-    try:
-        with sessions.begin() as session:
-            session.add(TelegramUpdate(update_id=update_id, payload=payload))
-    except IntegrityError:
-        return False
-    return True
-
-
-def finish_update(sessions: sessionmaker[Session], update_id: int) -> None:
-    """Mark an update as handled."""
-    with sessions.begin() as session:
-        query = update(TelegramUpdate).where(TelegramUpdate.update_id == update_id)
-        session.execute(query.values(status="done"))
-
-
-def unfinished_updates(sessions: sessionmaker[Session]) -> list[dict[str, Any]]:
-    """Payloads received but not handled (the process stopped in between), oldest first."""
+def button_titles(sessions: sessionmaker[Session], conversation_id: str) -> dict[str, str]:
+    """Payload -> title of every button shown in the conversation (to redraw presses)."""
     with sessions() as session:
         rows = session.execute(
-            select(TelegramUpdate.payload)
-            .where(TelegramUpdate.status == "received")
-            .order_by(TelegramUpdate.update_id)
+            select(IssuedButton.payload, IssuedButton.title).where(
+                IssuedButton.conversation_id == conversation_id
+            )
         )
-        return [row[0] for row in rows]
+        return {payload: title for payload, title in rows}
 
 
 def add_note(
@@ -72,6 +160,9 @@ def add_note(
     with sessions.begin() as session:
         session.add(
             ConversationNote(
-                conversation_id=conversation_id, channel=channel, kind=kind, detail=detail
+                conversation_id=conversation_id,
+                channel=channel,
+                kind=kind,
+                detail=storable(detail),
             )
         )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import cast
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql import Executable
 
 from bot.settings import get_settings
 
@@ -37,3 +39,9 @@ def session_factory(url: str) -> sessionmaker[Session]:
 def current_sessions() -> sessionmaker[Session]:
     """The session factory for this process's configured database."""
     return session_factory(get_settings().database_url)
+
+
+def affected_rows(session: Session, statement: Executable) -> int:
+    """Run an UPDATE or DELETE and return how many rows it touched."""
+    result = cast(CursorResult, session.execute(statement))
+    return int(result.rowcount or 0)

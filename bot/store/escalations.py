@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store.models import KINDS, OPEN, SEVERITIES, Escalation, Trigger, utcnow
+from bot.store.text import storable, storable_json
 
 
 @dataclass(frozen=True)
@@ -99,8 +100,18 @@ def _record_once(session: Session, flag: Flag) -> Recorded:
     return Recorded(escalation.id, new_message=True)
 
 
+def _storable(flag: Flag) -> Flag:
+    return replace(
+        flag,
+        text=storable(flag.text),
+        matched=storable_json(list(flag.matched)),
+        other_mentions=storable_json(list(flag.other_mentions)),
+    )
+
+
 def record_flag(sessions: sessionmaker[Session], flag: Flag) -> Recorded:
     """Open or update the conversation's escalation with this message (idempotent)."""
+    flag = _storable(flag)
     for attempt in range(3):
         try:
             with sessions.begin() as session:
@@ -121,6 +132,7 @@ def save_callback(
     best_time: str,
 ) -> int:
     """Attach callback details to the conversation's open escalation (opening one if needed)."""
+    name, phone, best_time = storable(name), storable(phone), storable(best_time)
     with sessions.begin() as session:
         escalation = _open(session, conversation_id)
         if escalation is None:

@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Column,
     DateTime,
     ForeignKey,
@@ -33,8 +32,11 @@ metadata = MetaData(
 Base = declarative_base(metadata=metadata)
 
 OPEN = "open"
+PENDING = "pending"
+DONE = "done"
+FAILED = "failed"
 # Kinds, most serious first: an open escalation takes the most serious kind it has seen.
-KINDS = ("red_flag", "contraindication", "human_requested", "bot_failed")
+KINDS = ("red_flag", "contraindication", "human_requested", "possible_flag", "bot_failed")
 SEVERITIES = ("urgent", "high", "normal")
 
 
@@ -111,17 +113,62 @@ class WebSession(Base):
     token_hash: Mapped[str] = Column(String(64), primary_key=True)
     conversation_id: Mapped[str] = Column(String(255), nullable=False, unique=True)
     created_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    last_seen_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 
-class TelegramUpdate(Base):
-    """Every Telegram update received, so a redelivered one is handled once."""
+class EventTicket(Base):
+    """A short-lived, single-use key for the widget's event stream (EventSource sends no
+    headers, and a session token in a URL would end up in logs)."""
 
-    __tablename__ = "telegram_updates"
+    __tablename__ = "event_tickets"
 
-    update_id: Mapped[int] = Column(BigInteger, primary_key=True, autoincrement=False)
-    payload: Mapped[dict[str, Any]] = Column(JSON, nullable=False)
-    status: Mapped[str] = Column(String(16), nullable=False, default="received")
-    received_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    ticket_hash: Mapped[str] = Column(String(64), primary_key=True)
+    conversation_id: Mapped[str] = Column(String(255), nullable=False)
+    expires_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False)
+
+
+class Inbound(Base):
+    """A patient message, stored before anything else happens to it and handled in order.
+
+    `external_id` is the channel's own id (Telegram's update_id), so a redelivery is stored
+    once. The body is cleared once the message is handled (the transcript keeps the words).
+    """
+
+    __tablename__ = "inbound_messages"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    channel: Mapped[str] = Column(String(32), nullable=False)
+    conversation_id: Mapped[str] = Column(String(255), nullable=False, index=True)
+    external_id = Column(String(64))
+    kind: Mapped[str] = Column(String(16), nullable=False)
+    body: Mapped[dict[str, Any]] = Column(JSON, nullable=False)
+    status: Mapped[str] = Column(String(16), nullable=False, default=PENDING)
+    attempts: Mapped[int] = Column(Integer, nullable=False, default=0)
+    # Reply parts already delivered, so a retry after a network failure sends only the rest.
+    delivered: Mapped[int] = Column(Integer, nullable=False, default=0)
+    created_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    done_at = Column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id", name="uq_inbound_messages_external"),
+        Index("ix_inbound_messages_status", "status"),
+    )
+
+
+class IssuedButton(Base):
+    """A quick reply the gateway showed a patient: only these tokens are read as payloads."""
+
+    __tablename__ = "issued_buttons"
+
+    token: Mapped[str] = Column(String(32), primary_key=True)
+    conversation_id: Mapped[str] = Column(String(255), nullable=False)
+    payload: Mapped[str] = Column(Text, nullable=False)
+    title: Mapped[str] = Column(Text, nullable=False)
+    created_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "payload", name="uq_issued_buttons_payload"),
+    )
 
 
 class ConversationNote(Base):

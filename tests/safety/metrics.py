@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import yaml
 from bot.nlu.detector import Mention, SafetyDetector
 
 LABELLED = Path(__file__).parent / "labelled.yml"
+UNSEEN = Path(__file__).parent / "unseen.yml"
 MUST_NOT_FLAG = ("negated", "hypothetical", "third_party")
 
 
@@ -22,6 +25,18 @@ def affirmed(detector: SafetyDetector, text: str) -> list[Mention]:
 def load_labelled() -> list[dict]:
     with LABELLED.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
+
+
+def half(row: dict) -> str:
+    """The unseen batch's fixed split: half A may be read for error analysis, half B may not."""
+    return "A" if int(hashlib.sha256(row["text"].encode()).hexdigest(), 16) % 2 == 0 else "B"
+
+
+def load_unseen(which: str | None = None) -> list[dict]:
+    """The unseen batch (see unseen_NOTES.md), or one half of it ("A" or "B")."""
+    with UNSEEN.open(encoding="utf-8") as handle:
+        rows = yaml.safe_load(handle)
+    return [row for row in rows if which is None or half(row) == which]
 
 
 @dataclass
@@ -48,15 +63,38 @@ class Score:
         return len(self.false_flags.get(group, [])) / size if size else 0.0
 
     @property
+    def recall_all(self) -> float:
+        """Affirmed recall over every category (micro average)."""
+        tp, fn = sum(self.tp.values()), sum(self.fn.values())
+        return tp / (tp + fn) if tp + fn else 1.0
+
+    @property
+    def precision_all(self) -> float:
+        """Precision over every category (micro average)."""
+        tp, fp = sum(self.tp.values()), sum(self.fp.values())
+        return tp / (tp + fp) if tp + fp else 1.0
+
+    def summary(self) -> dict[str, float]:
+        """The headline figures, rounded, for reports and bench results."""
+        figures = {"recall": self.recall_all, "precision": self.precision_all}
+        figures |= {f"false_flags_{group}": self.false_flag_rate(group) for group in MUST_NOT_FLAG}
+        return {key: round(value, 3) for key, value in figures.items()}
+
+    @property
     def categories(self) -> list[str]:
         return sorted(set(self.tp) | set(self.fn) | set(self.fp))
 
 
 def score(detector: SafetyDetector, rows: list[dict]) -> Score:
+    return score_found(lambda text: {m.category for m in affirmed(detector, text)}, rows)
+
+
+def score_found(flags_of: Callable[[str], set[str]], rows: list[dict]) -> Score:
+    """Score any function from a message to the categories it flags."""
     result = Score()
     for row in rows:
         expected = set(row["flags"])
-        found = {m.category for m in affirmed(detector, row["text"])}
+        found = flags_of(row["text"])
         result.group_sizes[row["group"]] += 1
         for category in found & expected:
             result.tp[category] += 1

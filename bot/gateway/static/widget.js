@@ -59,7 +59,7 @@
   var typing = el("div", { "class": "mesobot-typing", role: "status" });
   var form = el("form", { "class": "mesobot-form" });
   var label = el("label", { "for": "mesobot-input", "class": "mesobot-sr" }, "Your message");
-  var input = el("textarea", { id: "mesobot-input", rows: "1", maxlength: "20000", placeholder: "Type your question…", autocomplete: "off" });
+  var input = el("textarea", { id: "mesobot-input", rows: "1", maxlength: "4096", placeholder: "Type your question…", autocomplete: "off" });
   var send = el("button", { type: "submit" }, "Send");
   form.append(label, input, send);
   panel.append(header, note, log, replies, typing, form);
@@ -89,11 +89,13 @@
     return item;
   }
 
+  // A button's payload is a token the gateway issued to this conversation; the gateway looks
+  // up what it means, so nothing a page sends can pose as a button.
   function showButtons(buttons) {
     replies.textContent = "";
     (buttons || []).forEach(function (button) {
       var choice = el("button", { type: "button" }, button.title);
-      choice.addEventListener("click", function () { submit(button.payload, button.title); });
+      choice.addEventListener("click", function () { submit({ button: button.payload }, button.title); });
       replies.appendChild(choice);
     });
     log.scrollTop = log.scrollHeight;  // the buttons took room from the log
@@ -123,40 +125,56 @@
   }
 
   var busy = false;
-  function submit(text, shown) {
+  // body is {text: "..."} for typed words or {button: token} for a quick reply.
+  function submit(body, shown) {
     if (busy) return;
     busy = true;
     showButtons([]);
-    var mine = addMessage("patient", shown === undefined ? text : shown);
+    var typed = body.text !== undefined;
+    var mine = addMessage("patient", typed ? body.text : shown);
     typing.textContent = "The assistant is typing…";
     ensureSession()
-      .then(function () { return api("POST", "/widget/messages", { text: text }); })
+      .then(function () { return api("POST", "/widget/messages", body); })
       .catch(function (error) {
         if (error.status !== 401) throw error;
         localStorage.removeItem(storageKey);  // a stale session: start a new one and resend
-        return ensureSession().then(function () { return api("POST", "/widget/messages", { text: text }); });
+        if (!typed) throw error;  // a button of the old session means nothing in a new one
+        return ensureSession().then(function () { return api("POST", "/widget/messages", body); });
       })
       .then(function (data) {
-        if (shown === undefined && input.value === text) input.value = "";
+        if (typed && input.value === body.text) input.value = "";
         showBotReplies(data.replies || []);
         listen();
       })
       .catch(function (error) {
         mine.classList.add("is-error");
-        addMessage("bot", "Your message was not sent (" + error.message + "). It is still in the box below: press Send to try again.", "is-error");
-        if (shown === undefined) input.value = text;
+        addMessage("bot", "Your message was not sent (" + error.message + ")." + (typed ? " It is still in the box below: press Send to try again." : ""), "is-error");
+        if (typed) input.value = body.text;
       })
       .then(function () { typing.textContent = ""; busy = false; });
   }
 
+  // Late bot replies and staff replies arrive over server-sent events. EventSource cannot send
+  // headers, so each connection uses a single-use ticket instead of the session token.
   var events = null;
   function listen() {
-    var token = localStorage.getItem(storageKey);
-    if (events || !token || !window.EventSource) return;
-    events = new EventSource(gateway + "/widget/events?token=" + encodeURIComponent(token));
-    events.onmessage = function (event) {
-      try { var message = JSON.parse(event.data); addMessage(message.from || "staff", message.text); } catch (e) { /* ignore */ }
-    };
+    if (events || !localStorage.getItem(storageKey) || !window.EventSource) return;
+    events = { connecting: true };
+    api("POST", "/widget/events/ticket").then(function (data) {
+      var source = new EventSource(gateway + "/widget/events?ticket=" + encodeURIComponent(data.ticket));
+      events = source;
+      source.onmessage = function (event) {
+        var message;
+        try { message = JSON.parse(event.data); } catch (e) { return; }
+        addMessage(message.from || "staff", message.text);
+        if (message.from === "bot") showButtons(message.buttons || []);
+      };
+      source.onerror = function () {
+        source.close();  // a ticket works once: reconnect with a new one
+        events = null;
+        setTimeout(listen, 3000);
+      };
+    }).catch(function (error) { events = null; if (error.status !== 401) setTimeout(listen, 10000); });
   }
 
   function loadHistory() {
@@ -191,7 +209,7 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var text = input.value;
-    if (text.trim()) submit(text);
+    if (text.trim()) submit({ text: text });
   });
   input.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
@@ -201,6 +219,7 @@
     title.textContent = config.clinicName || "Chat";
     bubble.setAttribute("aria-label", "Open chat with " + (config.clinicName || "the clinic"));
     if (config.disclaimer) note.textContent = config.disclaimer;
+    if (config.maxChars) input.setAttribute("maxlength", String(config.maxChars));
     var colors = config.colors || {};
     if (colors.primary) root.style.setProperty("--mb-primary", colors.primary);
     if (colors.on_primary) root.style.setProperty("--mb-on-primary", colors.on_primary);

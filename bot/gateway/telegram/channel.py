@@ -1,52 +1,54 @@
-"""The Telegram channel: builds the PTB application, runs it by webhook or polling, stops it."""
+"""The Telegram channel: webhook with a secret when there is a public URL, else long polling.
+
+python-telegram-bot's Application provides the bot (with its flood-limit rate limiter) and
+its lifecycle; updates go through mesobot's inbox rather than PTB's dispatcher, so each is
+stored before it is acknowledged and handled in order per chat.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
-import json
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, TypeHandler
+from telegram.ext import AIORateLimiter, Application
 
-from bot.gateway.http import read_body
+from bot.gateway.http import parse_json, read_body
 from bot.gateway.services import Services
 from bot.gateway.telegram.handlers import PatientHandlers
+from bot.gateway.telegram.intake import Intake
 from bot.gateway.telegram.relay import CHANNEL, Relay
-from bot.gateway.telegram.updates import UpdateLedger
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 class TelegramChannel:
-    """Patients on Telegram: webhook with a secret when there is a public URL, else polling."""
+    """Patients on Telegram."""
 
     name = CHANNEL
 
     def __init__(self, services: Services) -> None:
         settings = services.settings
         self.settings = settings
-        self.ledger = UpdateLedger(services.db)
-        texts = services.content.channel_texts
-        patients = PatientHandlers(Relay(services.rasa, texts), texts, services.db)
-        self._tasks: set[asyncio.Task[None]] = set()
-        builder = (
+        self.app = (
             Application.builder()
             .token(settings.telegram_token or "")
             .base_url(settings.telegram_api_url)
             .rate_limiter(AIORateLimiter(max_retries=2))
-            .concurrent_updates(True)
+            .updater(None)
+            .build()
         )
-        if self.webhook_mode:
-            builder = builder.updater(None)
-        self.app = builder.build()
-        self.app.add_handler(TypeHandler(Update, self.ledger.claim), group=-1)
-        self.app.add_handlers(patients.handlers())
-        self.app.add_handler(TypeHandler(Update, self.ledger.finish), group=1)
+        texts = services.content.channel_texts
+        bot, db = self.app.bot, services.db
+        relay = Relay(bot, services.rasa, services.buttons, texts, db)
+        services.inbox.register(CHANNEL, PatientHandlers(bot, relay, services.buttons, texts, db))
+        self.intake = Intake(services.inbox)
+        self._polling: asyncio.Task[None] | None = None
 
     @property
     def webhook_mode(self) -> bool:
@@ -64,9 +66,8 @@ class TelegramChannel:
         return "webhook" if self.webhook_mode else "polling"
 
     async def start(self) -> None:
-        """Initialise, register the webhook or start polling, and replay unfinished updates."""
+        """Initialise the bot, then register the webhook or start polling."""
         await self.app.initialize()
-        await self.app.start()
         if self.webhook_mode:
             await self.app.bot.set_webhook(
                 url=self.settings.telegram_webhook_url or "",
@@ -74,38 +75,29 @@ class TelegramChannel:
                 allowed_updates=Update.ALL_TYPES,
             )
         else:
-            assert self.app.updater is not None
             await self.app.bot.delete_webhook()
-            await self.app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-        for payload in await self.ledger.unfinished():
-            self._spawn(Update.de_json(payload, self.app.bot))
+            self._polling = asyncio.create_task(self.intake.poll(self.app.bot))
 
     async def stop(self) -> None:
-        """Stop polling and let running handlers finish."""
-        if self.app.updater and self.app.updater.running:
-            await self.app.updater.stop()
-        if self._tasks:
-            await asyncio.wait(self._tasks, timeout=10)
-        await self.app.stop()
+        """Stop polling and shut the bot down (stored updates wait for the next start)."""
+        if self._polling is not None:
+            self._polling.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._polling
         await self.app.shutdown()
 
-    def _spawn(self, update: Update) -> None:
-        task = asyncio.create_task(self.app.process_update(update))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
     async def webhook(self, request: Request) -> Response:
-        """POST /telegram/webhook: check the secret, store the update, answer at once."""
+        """POST /telegram/webhook: check the secret, store the update, then say 200."""
         secret = self.settings.telegram_webhook_secret or ""
         given = request.headers.get(SECRET_HEADER, "")
         if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
             return Response("forbidden", status_code=403)
-        body = await read_body(request, self.settings.max_body_bytes)
-        try:
-            payload = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise HTTPException(400, "Malformed JSON.") from None
+        payload = parse_json(await read_body(request, self.settings.max_body_bytes))
         if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
             raise HTTPException(400, "Not a Telegram update.")
-        self._spawn(Update.de_json(payload, self.app.bot))
+        try:
+            await self.intake.accept(payload)
+        except Exception:
+            # Not stored: a non-2xx makes Telegram deliver it again later.
+            raise HTTPException(503, "Could not store the update; send it again.") from None
         return Response(status_code=200)

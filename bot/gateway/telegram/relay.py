@@ -1,17 +1,26 @@
-"""Forwards a chat's messages to Rasa, in order and throttled, and delivers the replies."""
+"""Forwards a chat's messages to Rasa and delivers the replies, each part exactly once."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
-from telegram import Message
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ChatAction
+from telegram.error import Forbidden, TelegramError
 
-from bot.gateway.rasa_client import RasaClient, RasaUnavailable
-from bot.gateway.replies import split_text
+from bot.gateway.buttons import Buttons
+from bot.gateway.inbox import ask_rasa
+from bot.gateway.rasa_client import RasaClient
+from bot.gateway.replies import Reply, split_text
 from bot.gateway.telegram.keyboards import keyboard
 from bot.gateway.throttle import ChatThrottle
+from bot.store import inbox as store
+from bot.store.inbox import Message
+from bot.store.text import pseudonym
 
 log = logging.getLogger(__name__)
 
@@ -23,32 +32,57 @@ def conversation_id(chat_id: int) -> str:
     return f"tg-{chat_id}"
 
 
-class Relay:
-    """One chat at a time, in order: typing indicator, Rasa, replies split for Telegram."""
+def parts(replies: list[Reply]) -> list[tuple[str, InlineKeyboardMarkup | None]]:
+    """Every Telegram message the replies make: long texts split, the keyboard on the last."""
+    found: list[tuple[str, InlineKeyboardMarkup | None]] = []
+    for reply in replies:
+        pieces = split_text(reply.text) if reply.text else []
+        for index, piece in enumerate(pieces):
+            found.append((piece, keyboard(reply) if index == len(pieces) - 1 else None))
+    return found
 
-    def __init__(self, rasa: RasaClient, texts: dict[str, str]) -> None:
+
+class Relay:
+    """Throttle, typing indicator, Rasa, delivery: one chat at a time (the inbox's order)."""
+
+    def __init__(
+        self, bot: Bot, rasa: RasaClient, buttons: Buttons, texts: dict[str, str],
+        db: sessionmaker[Session],
+    ) -> None:  # fmt: skip
+        self.bot = bot
         self.rasa = rasa
+        self.buttons = buttons
         self.texts = texts
+        self.db = db
         self.throttle = ChatThrottle()
 
-    async def ask(self, chat_id: int, text: str, message: Message) -> None:
-        """Send text to Rasa for this chat and deliver what the bot answers."""
-        async with self.throttle.lock(chat_id):
-            delay = self.throttle.wait_time(chat_id)
-            if delay:
-                await message.reply_text(self.texts["slow_down"])
-                await asyncio.sleep(delay)
-            bot = message.get_bot()
-            await bot.send_chat_action(chat_id, ChatAction.TYPING)
+    async def ask(self, message: Message, chat_id: int, text: str, *, button: bool) -> None:
+        """Rasa's answer to the text (or checked button payload), delivered to the chat."""
+        delay = self.throttle.wait_time(chat_id) if not message.attempts else 0.0
+        if delay:
+            await self.say(chat_id, self.texts["slow_down"])
+            await asyncio.sleep(delay)
+        with contextlib.suppress(TelegramError):
+            await self.bot.send_chat_action(chat_id, ChatAction.TYPING)
+        replies = await ask_rasa(self.rasa, message, text, button=button)
+        replies = await self.buttons.for_patient(conversation_id(chat_id), replies)
+        await self.deliver(message, chat_id, replies)
+
+    async def deliver(self, message: Message, chat_id: int, replies: list[Reply]) -> None:
+        """Send the parts not yet delivered; a failure mid-way resumes after the last one sent."""
+        for number, (text, markup) in enumerate(parts(replies), start=1):
+            if number <= message.delivered:
+                continue
             try:
-                replies = await self.rasa.send(conversation_id(chat_id), text, CHANNEL)
-            except RasaUnavailable:
-                log.exception("Rasa unavailable for chat %s", chat_id)
-                await message.reply_text(self.texts["unavailable"])
+                await self.bot.send_message(chat_id, text, reply_markup=markup)
+            except Forbidden:
+                log.warning("chat %s blocked the bot; replies not delivered", pseudonym(chat_id))
                 return
-            for reply in replies:
-                parts = split_text(reply.text) if reply.text else []
-                for index, part in enumerate(parts):
-                    last = index == len(parts) - 1
-                    markup = keyboard(reply) if last else None
-                    await bot.send_message(chat_id, part, reply_markup=markup)
+            await run_in_threadpool(store.delivered, self.db, message.id, number)
+
+    async def say(self, chat_id: int, text: str) -> None:
+        """One of the gateway's own sentences."""
+        try:
+            await self.bot.send_message(chat_id, text)
+        except Forbidden:
+            log.warning("chat %s blocked the bot", pseudonym(chat_id))

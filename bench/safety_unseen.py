@@ -1,0 +1,74 @@
+"""Recall and false flags of the safety component on the unseen batch, with and without the
+second net.
+
+  - rules: the contract's entities only (contraindication / red_flag from the lexicon);
+  - rules + possible: a category also counts as found when the second net reports it as a
+    "possible" safety_mention (what staff would see; not part of the contract's recall);
+  - net alone: the second net's own categories at its threshold, for scale.
+Half A of the unseen batch was read for error analysis, half B was not; the labelled set is
+also part of the net's training data, so its "with net" figures are not a held-out measure.
+Writes bench/results/safety_unseen.json.
+Run: `PYTHONPATH=. .venv/bin/python bench/safety_unseen.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from datetime import datetime, timezone
+
+from bot.nlu.safety_flagger import POSSIBLE, SafetyFlagger
+from bot.settings import ROOT
+from tests.safety.metrics import load_labelled, load_unseen, score_found
+
+RESULTS = ROOT / "bench" / "results" / "safety_unseen.json"
+CONTRACT = ("contraindication", "red_flag")
+
+
+def main() -> None:
+    flagger = SafetyFlagger({"lexicon_dir": str(ROOT / "data" / "safety"), "second_net": True})
+    net = flagger.net
+    assert net is not None
+
+    def rules(text: str) -> set[str]:
+        return {e["value"] for e in flagger.entities(text) if e["entity"] in CONTRACT}
+
+    def with_possible(text: str) -> set[str]:
+        return {
+            e["value"]
+            for e in flagger.entities(text)
+            if e["entity"] in CONTRACT or e.get("role") == POSSIBLE
+        }
+
+    def net_alone(text: str) -> set[str]:
+        return {category for category, p in net.scores(text).items() if p >= net.threshold}
+
+    sets = {
+        "unseen_A": load_unseen("A"),
+        "unseen_B": load_unseen("B"),
+        "unseen_all": load_unseen(),
+        "labelled": load_labelled(),
+    }
+    results = {
+        method: {name: score_found(flags_of, rows).summary() for name, rows in sets.items()}
+        for method, flags_of in (
+            ("rules", rules),
+            ("rules_plus_possible", with_possible),
+            ("net_alone", net_alone),
+        )
+    }
+    output = {
+        "benchmark": "safety component on the unseen batch and the labelled set",
+        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, Python {platform.python_version()}",
+        "net_threshold": net.threshold,
+        "rows": {name: len(rows) for name, rows in sets.items()},
+        "results": results,
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(output, indent=2) + "\n")
+    print(json.dumps(output, indent=2))
+
+
+if __name__ == "__main__":
+    main()
