@@ -46,12 +46,22 @@ lint: install ## ruff (lint and format) and mypy
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-# The widget's browser tests drive Debian's Chromium (Playwright's own download cannot work here).
-browser:
+AXE_VERSION := 4.10.3
+AXE := $(VENV)/axe-core-$(AXE_VERSION)/axe.min.js
+
+# The browser tests drive Debian's Chromium (Playwright's own download cannot work here) and
+# inject axe-core (from the npm registry) for accessibility checks.
+browser: $(AXE)
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; }
+
+$(AXE):
+	@mkdir -p $(dir $@)
+	cd $(dir $@) && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && \
+		tar xzf axe-core-$(AXE_VERSION).tgz --strip-components=1 package/axe.min.js && \
+		rm axe-core-$(AXE_VERSION).tgz
 
 test: install browser lint ## Install, lint and run every test (trains once if needed)
 	$(PY) -m pytest

@@ -1,12 +1,14 @@
-"""Recall and false flags of the safety component on the unseen batch, with and without the
+"""Recall and false flags of the safety component on the unseen batches, with and without the
 second net.
 
   - rules: the contract's entities only (contraindication / red_flag from the lexicon);
   - rules + possible: a category also counts as found when the second net reports it as a
     "possible" safety_mention (what staff would see; not part of the contract's recall);
   - net alone: the second net's own categories at its threshold, for scale.
-Half A of the unseen batch was read for error analysis, half B was not; the labelled set is
-also part of the net's training data, so its "with net" figures are not a held-out measure.
+Half A of the unseen batch was read for error analysis, half B was not; the second blind batch
+(unseen2.yml) was scored once before round 2 (the figures kept in UNSEEN2_BEFORE) and then read
+whole; the labelled set is also part of the net's training data, so its "with net" figures are
+not a held-out measure.
 Writes bench/results/safety_unseen.json.
 Run: `PYTHONPATH=. .venv/bin/python bench/safety_unseen.py`.
 """
@@ -19,10 +21,35 @@ from datetime import datetime, timezone
 
 from bot.nlu.safety_flagger import POSSIBLE, SafetyFlagger
 from bot.settings import ROOT
-from tests.safety.metrics import load_labelled, load_unseen, score_found
+from tests.safety.metrics import load_labelled, load_unseen, load_unseen2, score_found
 
 RESULTS = ROOT / "bench" / "results" / "safety_unseen.json"
 CONTRACT = ("contraindication", "red_flag")
+# unseen2.yml scored with the round-1 code before round 2 changed anything (second net on,
+# threshold 0.7), on 2026-11-25; kept here because the code that produced it is gone.
+UNSEEN2_BEFORE = {
+    "rules": {
+        "recall": 0.924,
+        "precision": 0.803,
+        "false_flags_negated": 0.132,
+        "false_flags_hypothetical": 0.126,
+        "false_flags_third_party": 0.143,
+    },
+    "rules_plus_possible": {
+        "recall": 0.932,
+        "precision": 0.794,
+        "false_flags_negated": 0.132,
+        "false_flags_hypothetical": 0.137,
+        "false_flags_third_party": 0.161,
+    },
+    "net_alone": {
+        "recall": 0.583,
+        "precision": 0.631,
+        "false_flags_negated": 0.368,
+        "false_flags_hypothetical": 0.221,
+        "false_flags_third_party": 0.179,
+    },
+}
 
 
 def main() -> None:
@@ -47,6 +74,7 @@ def main() -> None:
         "unseen_A": load_unseen("A"),
         "unseen_B": load_unseen("B"),
         "unseen_all": load_unseen(),
+        "unseen2": load_unseen2(),
         "labelled": load_labelled(),
     }
     results = {
@@ -64,6 +92,7 @@ def main() -> None:
         "net_threshold": net.threshold,
         "rows": {name: len(rows) for name, rows in sets.items()},
         "results": results,
+        "unseen2_before_round_2": UNSEEN2_BEFORE,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(output, indent=2) + "\n")

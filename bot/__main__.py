@@ -1,8 +1,10 @@
-"""Command line: `python -m bot {train,validate,migrate,run,shell}` (the Makefile calls these)."""
+"""Command line: `python -m bot {train,validate,migrate,run,shell,staff}` (the Makefile calls
+these; `staff` manages the console's accounts)."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import signal
 import subprocess
 import sys
@@ -10,11 +12,14 @@ from types import FrameType
 
 import httpx
 
+from bot.console.accounts import create_account, refresh_demo_admin, remove_demo_admin
 from bot.ops.environment import child_env
 from bot.ops.launcher import Stack, StartupError
 from bot.ops.model import ensure_model
 from bot.settings import Settings, get_settings
+from bot.store.db import session_factory
 from bot.store.migrate import upgrade
+from bot.store.staff import StaffError, list_staff
 
 
 def train(settings: Settings) -> int:
@@ -57,6 +62,9 @@ def run(settings: Settings) -> int:
     try:
         model = ensure_model(settings)
         upgrade(settings.database_url)
+        demo = None
+        if not settings.production:
+            demo = refresh_demo_admin(session_factory(settings.database_url))
         stack = Stack.for_clinic(settings, model)
         print("Starting the action server, Rasa and the gateway (the model takes a while)...")
         stack.start()
@@ -67,7 +75,13 @@ def run(settings: Settings) -> int:
             f"\nmesobot is running.\n"
             f"  Demo page with the chat widget: {settings.gateway_url}/\n"
             f"  Health:                         {settings.gateway_url}/healthz\n"
-            f"  Telegram:                       {telegram}\n"
+            f"  Staff console:                  {settings.console_url}\n"
+            + (
+                f"                                  user demo, password {demo} (new every run)\n"
+                if demo
+                else ""
+            )
+            + f"  Telegram:                       {telegram}\n"
             f"  Rasa (localhost, JWT only):     {settings.rasa_url}\n"
             f"  Chat in a terminal: make shell   (logs in {settings.run_dir / 'logs'})\n"
             f"Press Ctrl-C to stop.",
@@ -125,6 +139,38 @@ def shell(settings: Settings) -> int:
                 print(f"     [{number}] {button['title']}")
 
 
+def staff(settings: Settings, args: argparse.Namespace) -> int:
+    """`staff add NAME --role ...`, `staff list`, `staff remove-demo`."""
+    upgrade(settings.database_url)
+    db = session_factory(settings.database_url)
+    if args.action == "list":
+        for account, disabled, demo, active in list_staff(db):
+            marks = "".join((" (disabled)" if disabled else "", " (demo)" if demo else ""))
+            marks += f", {active} signed in" if active else ""
+            print(f"{account.username:20} {account.role:6} {account.display_name}{marks}")
+        return 0
+    if args.action == "remove-demo":
+        print("Demo admin removed." if remove_demo_admin(db) else "There is no demo admin.")
+        return 0
+    if not args.name:
+        print("staff add needs a NAME", file=sys.stderr)
+        return 2
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Again: "):
+            print("The passwords differ.", file=sys.stderr)
+            return 2
+    try:
+        added = create_account(db, args.name, args.display_name or args.name, args.role, password)
+    except StaffError as error:
+        print(f"Not added: {error}", file=sys.stderr)
+        return 2
+    print(f"Added {added.username} ({added.role}). Sign in at {settings.console_url}")
+    return 0
+
+
 COMMANDS = {
     "train": train,
     "validate": validate,
@@ -137,8 +183,20 @@ COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     """Parse the command and run it with settings from the environment."""
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
-    parser.add_argument("command", choices=sorted(COMMANDS))
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, command in COMMANDS.items():
+        commands.add_parser(name, help=(command.__doc__ or "").splitlines()[0])
+    accounts = commands.add_parser("staff", help="Manage staff console accounts.")
+    accounts.add_argument("action", choices=["add", "list", "remove-demo"])
+    accounts.add_argument("name", nargs="?", help="username (for add)")
+    accounts.add_argument("--role", choices=["staff", "admin"], default="staff")
+    accounts.add_argument("--display-name", help="how patients see replies (default: NAME)")
+    accounts.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
     args = parser.parse_args(argv)
+    if args.command == "staff":
+        return staff(get_settings(), args)
     return COMMANDS[args.command](get_settings())
 
 

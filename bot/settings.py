@@ -48,6 +48,8 @@ class Settings:
     languages_file: Annotated[Path, Env("MESOBOT_LANGUAGES_FILE", "data/languages.yml")]
     # Where models, logs and rendered Rasa configuration go.
     models_dir: Annotated[Path, Env("MESOBOT_MODELS_DIR", "models")]
+    # A trained model to serve as it is (a release's pinned model); unset: train when changed.
+    model_file: Annotated[Path | None, Env("MESOBOT_MODEL")]
     run_dir: Annotated[Path, Env("MESOBOT_RUN_DIR", ".run")]
     # Empty means the SQLite file mesobot.db in the repository.
     database_url: Annotated[str, Env("DATABASE_URL", "")]
@@ -62,6 +64,17 @@ class Settings:
     rasa_token: Annotated[str | None, Env("RASA_TOKEN")]
     # The shared secret Rasa sends to the action server; generated per run when unset.
     action_token: Annotated[str | None, Env("ACTION_TOKEN")]
+    # Keys the staff console's sessions; `make run` makes one per run in development. In
+    # production the console refuses to start without a real one (32+ characters).
+    secret_key: Annotated[str | None, Env("SECRET_KEY")]
+    # "production" turns on the checks a clinic's server needs (secret key, no demo account).
+    environment: Annotated[str, Env("MESOBOT_ENV", "development")]
+    console_idle_minutes: Annotated[int, Env("CONSOLE_IDLE_MINUTES", "30")]
+    console_session_hours: Annotated[int, Env("CONSOLE_SESSION_HOURS", "12")]
+    # A Telegram chat (group) told about each new escalation, with a link to the console.
+    staff_chat_id: Annotated[str | None, Env("STAFF_CHAT_ID")]
+    # The gateway's address as staff reach it, for links in staff notifications.
+    public_url: Annotated[str | None, Env("PUBLIC_URL")]
     # "debug" lets message text into the logs; anything else keeps it out.
     log_level: Annotated[str, Env("MESOBOT_LOG_LEVEL", "info")]
     telegram_token: Annotated[str | None, Env("TELEGRAM_TOKEN")]
@@ -126,6 +139,7 @@ class Settings:
             self,
             rasa_token=self.rasa_token or secrets.token_urlsafe(32),
             action_token=self.action_token or secrets.token_urlsafe(32),
+            secret_key=self.secret_key or secrets.token_urlsafe(32),
         )
 
     @property
@@ -159,7 +173,21 @@ class Settings:
             found.append("RASA_HOST faces the network: set RASA_TOKEN to protect Rasa's API")
         if self.action_host not in LOCAL_HOSTS and not self.action_token:
             found.append("ACTION_SERVER_HOST faces the network: set ACTION_TOKEN")
+        if self.production and len(self.secret_key or "") < 32:
+            found.append("MESOBOT_ENV=production: set SECRET_KEY (32+ random characters)")
+        if self.production and not self.rasa_token:
+            found.append("MESOBOT_ENV=production: set RASA_TOKEN, shared by every process")
         return found
+
+    @property
+    def production(self) -> bool:
+        """A clinic's server, not a laptop."""
+        return self.environment == "production"
+
+    @property
+    def console_url(self) -> str:
+        """The staff console, as staff open it."""
+        return f"{(self.public_url or self.gateway_url).rstrip('/')}/console/"
 
 
 @lru_cache(maxsize=1)
@@ -179,10 +207,10 @@ def _parse(kind: object, raw: str | None, root: Path) -> Any:
     """One environment value as the field's type."""
     if raw is None:
         return None
-    if kind is Path:
+    if kind is Path or Path in typing.get_args(kind):
         path = Path(raw)
         return path if path.is_absolute() else root / path
-    if kind is int:
+    if kind is int or int in typing.get_args(kind):
         return int(raw)
     return raw
 

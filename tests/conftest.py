@@ -129,7 +129,8 @@ class Bot:
 @pytest.fixture(scope="session")
 def model() -> Path:
     """The trained model; trains only when data or config changed since the last run."""
-    return ensure_model(Settings.from_env({}, root=ROOT))
+    pinned = {"MESOBOT_MODEL": os.environ["MESOBOT_MODEL"]} if "MESOBOT_MODEL" in os.environ else {}
+    return ensure_model(Settings.from_env(pinned, root=ROOT))
 
 
 def _run_stack(settings: Settings, model: Path) -> Iterator[Bot]:

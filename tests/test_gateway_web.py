@@ -228,7 +228,7 @@ def test_pages_and_answers_carry_security_headers(web):
         assert "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
         assert response.headers["x-frame-options"] == "DENY"
         assert response.headers["x-content-type-options"] == "nosniff"
-        assert response.headers["referrer-policy"] == "no-referrer"
+        assert response.headers["referrer-policy"] == "same-origin"
 
 
 def test_answers_with_tokens_or_transcripts_are_not_cached(web):

@@ -146,6 +146,91 @@ def test_new_kinds_of_message(detector, text, expected):
     assert {m.category for m in affirmed(detector, text)} == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # General questions: a group, an indefinite person, supposing, examples after a question.
+        ("Are diabetics allowed to have mesotherapy?", set()),
+        ("If a woman was breastfeeding, could she have it?", set()),
+        ("what would you do if a client had a fever after?", set()),
+        ("Suppose I needed heparin after an operation, could I carry on?", set()),
+        ("Let's say I'm diabetic, what then?", set()),
+        ("And for those on blood thinners?", set()),
+        ("What about if I'm still breastfeeding at the time?", set()),
+        ("If I'm pregnant by then, can I still do the last session?", set()),
+        ("once I'm pregnant will I need to stop?", set()),
+        ("are there conditions that stop you having it? e.g. diabetes", set()),
+        ("Is it true that people on aspirin can't have it?", set()),
+        ("Is it ok if I'm on warfarin?", {"anticoagulants"}),
+        ("Which medications are a problem? Like warfarin? I take it", {"anticoagulants"}),
+        # ... unless the patient then counts themselves in, or owns the condition.
+        ("Is it ok for diabetics? Asking as I am one", {"diabetes"}),
+        ("Is this safe in pregnancy? asking because I'm 12 weeks", {"pregnancy"}),
+        ("Is it safe in pregnancy? Asking because I'm worried about my sister", set()),
+        ("Is it safe for people on warfarin like me?", {"anticoagulants"}),
+        ("what if my warfarin dose changes during the course?", {"anticoagulants"}),
+        ("As I said I'm on warfarin, is that ok?", {"anticoagulants"}),
+        ("if a bit late, I should say I'm pregnant", {"pregnancy"}),
+        # Asked ahead of time.
+        (
+            "Would I have to stop my blood thinners? Asking in case my cardiologist starts me "
+            "on them next month",
+            set(),
+        ),
+        ("Will I need to stop my warfarin? Asking before I book", {"anticoagulants"}),
+        # General questions about complications.
+        ("What temperature counts as a fever?", set()),
+        ("Should we worry about swelling after the first session?", set()),
+        ("What signs of infection should I look out for after?", set()),
+        ("Is oozing from the injection sites something to call about?", set()),
+        ("Should I worry about this swelling on my lips after the session?", {"allergic_reaction"}),
+        ("is a fever of 38.5 normal after the session? I have one", {"fever"}),
+        ("Is it normal for the redness to spread like this?", {"infection_signs"}),
+        # Someone else: family with a word before the noun, plurals, clients, "of mine".
+        ("my elderly dad has a pacemaker, is that a problem for him?", set()),
+        ("One of my customers is pregnant and wants to book", set()),
+        ("a guy at my gym is diabetic and wants to try this", set()),
+        ("the lady next door takes warfarin", set()),
+        ("A friend of mine is on dialysis", set()),
+        ("my mam's diabetic, she's asking if she can come", set()),
+        ("my friend, who is on warfarin, wants to book", set()),
+        ("Mi madre, que toma Sintrom, quiere venir", set()),
+        ("Me and my partner are expecting in March", {"pregnancy"}),
+        ("both me and my mum have kidney disease", {"kidney_disease"}),
+        ("I'm a patient at the clinic on warfarin", {"anticoagulants"}),
+        ("My partner has AF, we both want the course", set()),
+        # Over: a finished course, a negative test, a normal result, an old episode denied now.
+        ("I was on heparin jabs after my op and finished them in March", set()),
+        ("I took my warfarin today, stopped my vitamins", {"anticoagulants"}),
+        ("I thought I was pregnant but the test came back negative", set()),
+        ("I'm not diabetic, my hba1c came back normal", set()),
+        ("My HbA1c is 62 which is not normal", {"diabetes"}),
+        ("Had hepatitis as a child but no liver problems now", set()),
+        ("Previously had hepatitis C, treated and cured in 2018", set()),
+        ("Off the blood thinners now since March", set()),
+        ("nada de alergias", set()),
+        # Idioms, brands and everyday wording.
+        ("Positive test yesterday!! Do I need to cancel?", {"pregnancy"}),
+        ("my covid test was positive so I need to rebook", set()),
+        ("Latex gives me hives, is there latex in the gloves?", {"allergy"}),
+        ("the injections gave me a rash all over my neck", {"allergic_reaction"}),
+        ("I'm on rivaroxaban for AF", {"anticoagulants", "heart_disease"}),
+        ("I'm on Brilique after my stent", {"anticoagulants", "heart_disease"}),
+        ("on Novomix 30", {"diabetes"}),
+        ("my heart isn't great, is that a problem?", {"heart_disease"}),
+        ("My son is breastfed and I'm on sertraline", {"breastfeeding"}),
+        ("I've got a crusty patch on my scalp that won't heal", {"scalp_infection_or_lesion"}),
+        ("The spots on my scalp have turned yellow since the session", {"infection_signs"}),
+        ("my parting looks wider since the treatment", {"hair_loss_after_treatment"}),
+        ("No puedo ni dormir del dolor desde el tratamiento", {"severe_pain"}),
+        # A treatment not had yet is no treatment context.
+        ("My hair is shedding a lot, which is why I'm looking to start treatment", set()),
+    ],
+)
+def test_round_two_kinds_of_message(detector, text, expected):
+    assert {m.category for m in affirmed(detector, text)} == expected
+
+
 def test_non_affirmed_mentions_are_still_reported(detector):
     (mention,) = detector.detect("my mum takes warfarin")
     assert (mention.category, mention.status, mention.cue) == (

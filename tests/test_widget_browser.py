@@ -4,78 +4,32 @@ from __future__ import annotations
 
 import contextlib
 import http.server
-import os
-import shutil
-import tempfile
 import threading
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import WebDriverWait
 
 from bot.settings import ROOT
+from tests.browser import (
+    bot_says,
+    fresh_page,
+    make_driver,
+    open_chat,
+    quit_driver,
+    send,
+    wait,
+)
 from tests.conftest import free_port
 from tests.test_gateway_web import in_process_gateway
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-# Without the background-networking flags Chromium keeps calling out to a closed network.
-FLAGS = (
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--window-size=1280,900",
-)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
-        if os.environ.get("CI"):
-            pytest.fail("chromium / chromedriver missing (make test installs them)")
-        pytest.skip("chromium / chromedriver not installed (make test installs them)")
-    options = Options()
-    options.binary_location = CHROMIUM
-    for flag in FLAGS:
-        options.add_argument(flag)
-    profile = tempfile.mkdtemp(prefix="mesobot-chromium-")
-    options.add_argument(f"--user-data-dir={profile}")
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver = make_driver()
     yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
-
-
-def wait(driver, timeout: float = 60) -> WebDriverWait:
-    return WebDriverWait(driver, timeout)
-
-
-def bot_says(driver, words: str):
-    xpath = f"//div[contains(@class,'from-bot')][contains(., {words!r})]"
-    return wait(driver).until(ec.presence_of_element_located((By.XPATH, xpath)))
-
-
-def fresh_page(driver, url: str) -> None:
-    """The demo page with no stored session: each test is its own conversation."""
-    driver.get(url)
-    driver.execute_script("localStorage.clear()")
-    driver.refresh()
-
-
-def open_chat(driver):
-    bubble = wait(driver).until(ec.element_to_be_clickable((By.CSS_SELECTOR, ".mesobot-bubble")))
-    bubble.click()
-    wait(driver).until(ec.visibility_of_element_located((By.ID, "mesobot-panel")))
-
-
-def send(driver, text: str):
-    box = driver.find_element(By.ID, "mesobot-input")
-    box.send_keys(text)
-    box.send_keys(Keys.ENTER)
+    quit_driver(driver)
 
 
 def test_chat_quick_reply_reload_and_text_only_rendering(bot, browser):

@@ -196,6 +196,17 @@ def _language_files(directory: Path) -> list[dict[str, Any]]:
     return [_read(path) for path in sorted(directory.glob(LANGUAGE_FILES))]
 
 
+def _group_terms(directory: Path, languages: list[dict[str, Any]]) -> list[str]:
+    """Every category's `group_terms` ("diabetics"): terms that are also hypothetical cues."""
+    files = [_read(directory / filename) for filename in LEXICON_FILES] + languages
+    return [
+        str(term)
+        for raw in files
+        for spec in (raw.get("categories") or {}).values()
+        for term in spec.get("group_terms", ())
+    ]
+
+
 def _load_context(directory: Path, languages: list[dict[str, Any]], tokenize: Tokenize) -> Context:
     raw = _read(directory / CONTEXT_FILE)
     classes = {str(k): str(v) for k, v in (raw.get("token_classes") or {}).items()}
@@ -204,6 +215,7 @@ def _load_context(directory: Path, languages: list[dict[str, Any]], tokenize: To
     }
     terms.pop("not_typos", None)
     terms.pop("also_misspelt", None)
+    terms.setdefault("hypothetical", []).extend(_group_terms(directory, languages))
     for language in languages:
         for cue, more in (language.get("cues") or {}).items():
             if cue not in terms:
@@ -237,7 +249,8 @@ def load_lexicon(directory: Path, tokenize: Tokenize) -> Lexicon:
         for term in language.get("treatment_context", ()):
             treatment.extend(compile_term(str(term), tokenize, classes))
         for name, spec in (language.get("categories") or {}).items():
-            extra.setdefault(name, []).extend(str(term) for term in spec["terms"])
+            more = [*spec.get("terms", ()), *spec.get("group_terms", ())]
+            extra.setdefault(name, []).extend(str(term) for term in more)
     for filename in LEXICON_FILES:
         raw = _read(directory / filename)
         kind = raw["kind"]
@@ -246,7 +259,8 @@ def load_lexicon(directory: Path, tokenize: Tokenize) -> Lexicon:
         for term in raw.get("treatment_context", ()):
             treatment.extend(compile_term(str(term), tokenize, classes))
         for name, spec in raw["categories"].items():
-            terms = [str(term) for term in spec["terms"]] + extra.pop(name, [])
+            terms = [str(term) for term in (*spec["terms"], *spec.get("group_terms", ()))]
+            terms += extra.pop(name, [])
             trigger = spec.get("named_trigger") or {}
             after = [
                 (group.get("means"), [str(term) for term in group["terms"]])

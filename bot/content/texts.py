@@ -21,6 +21,8 @@ REQUIRED = (
     "delayed",
     "unavailable",
     "widget_disclaimer",
+    "staff_joined",
+    "bot_back",
 )
 
 
@@ -40,4 +42,13 @@ def load_channel_texts(path: Path, clinic: Clinic) -> dict[str, str]:
     if missing:
         raise TextsError(f"{path.name} is missing: {', '.join(missing)}")
     values = {**clinic.template_values(), "max_chars": f"{MAX_MESSAGE_CHARS:,}"}
-    return {key: " ".join(str(text).split()).format(**values) for key, text in raw.items()}
+    return {
+        key: " ".join(str(text).split()).format_map(_Later(values)) for key, text in raw.items()
+    }
+
+
+class _Later(dict[str, str]):
+    """Fills the clinic's values in and keeps other {placeholders} for later ({id}, {link})."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"

@@ -18,18 +18,23 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bot.console.app import Console, login_required
+from bot.console.auth import LoginRequired
+from bot.console.notify import keep_notifying
 from bot.gateway.channel import Channel
 from bot.gateway.middleware import RequestLog, SecurityHeaders, WidgetCors
 from bot.gateway.services import Services
+from bot.gateway.staff_bridge import StaffBridge
 from bot.gateway.telegram.channel import TelegramChannel
 from bot.gateway.widget import WidgetChannel
 from bot.settings import Settings
 from bot.store.channels import expire_web_sessions
 from bot.store.inbox import failed_count, prune
+from bot.store.staff import demo_account_exists
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
@@ -83,9 +88,21 @@ async def demo(request: Request) -> HTMLResponse:
     return HTMLResponse(page.replace("{{clinic_name}}", name))
 
 
-async def http_error(request: Request, exc: Exception) -> JSONResponse:
-    """Every error as JSON with a sentence a person can act on."""
+ERROR_PAGE = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+    '<link rel="stylesheet" href="/console/static/console.css"></head><body><main>'
+    '<h1>{title}</h1><p>{detail}</p><p><a href="/console/">Back to the queue</a></p>'
+    "</main></body></html>"
+)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Every error with a sentence a person can act on: a page in the console, JSON elsewhere."""
     assert isinstance(exc, HTTPException)
+    wants_page = "text/html" in request.headers.get("accept", "")
+    if request.url.path.startswith("/console") and wants_page:
+        page = ERROR_PAGE.format(title=f"Error {exc.status_code}", detail=html.escape(exc.detail))
+        return HTMLResponse(page, status_code=exc.status_code, headers=exc.headers)
     return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
 
@@ -113,7 +130,11 @@ def create_app(settings: Settings) -> Starlette:
     if problems:
         raise SystemExit("Refusing to start the gateway:\n- " + "\n- ".join(problems))
     services = Services.create(settings)
+    if settings.production and demo_account_exists(services.db):
+        raise SystemExit("Refusing to start: remove the demo staff account in production.")
     channels = channels_for(services)
+    bridge = StaffBridge(services.rasa, channels, settings.staff_chat_id)
+    console = Console(settings, services.content, services.db, bridge)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -122,13 +143,18 @@ def create_app(settings: Settings) -> Starlette:
         for channel in channels:
             await channel.start()
         await services.inbox.resume()
-        chores = asyncio.create_task(housekeeping(services))
+        chores = [asyncio.create_task(housekeeping(services))]
+        if settings.staff_chat_id and settings.telegram_token:
+            template = services.content.channel_texts["staff_new_escalation"]
+            notify = keep_notifying(services.db, bridge, template, settings.console_url)
+            chores.append(asyncio.create_task(notify))
         try:
             yield
         finally:
-            chores.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await chores
+            for chore in chores:
+                chore.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await chore
             await services.inbox.stop()
             for channel in reversed(channels):
                 await asyncio.shield(channel.stop())
@@ -137,6 +163,7 @@ def create_app(settings: Settings) -> Starlette:
     routes: list[BaseRoute] = [Route("/", demo), Route("/healthz", health)]
     for channel in channels:
         routes.extend(channel.routes())
+    routes.extend(console.routes())
     routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
     middleware = [
         Middleware(RequestLog),
@@ -147,5 +174,9 @@ def create_app(settings: Settings) -> Starlette:
         routes=routes,
         lifespan=lifespan,
         middleware=middleware,
-        exception_handlers={HTTPException: http_error, Exception: unexpected_error},
+        exception_handlers={
+            HTTPException: http_error,
+            LoginRequired: login_required,
+            Exception: unexpected_error,
+        },
     )

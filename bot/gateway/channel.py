@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from starlette.routing import BaseRoute
 
@@ -26,4 +26,8 @@ class Channel(Protocol):
 
     def status(self) -> str:
         """A word for /healthz: "on", "webhook", "polling", ..."""
+        ...
+
+    async def deliver(self, conversation_id: str, line: dict[str, Any]) -> None:
+        """Send a message that did not come from Rasa's answer (a staff reply) to the patient."""
         ...

@@ -53,6 +53,15 @@ class RasaClient:
         events = response.json().get("events") or []
         return [event for event in events if isinstance(event, dict)]
 
+    async def append(self, sender: str, events: list[dict[str, Any]]) -> None:
+        """Add events to the conversation (pause, resume, a staff message) without running it."""
+        await self._call(
+            "POST",
+            f"/conversations/{sender}/tracker/events",
+            params={"include_events": "NONE"},
+            json=events,
+        )
+
     async def find_turn(self, sender: str, message_id: str) -> list[Reply] | None:
         """The replies to a message Rasa already handled, or None if it never saw it."""
         events = await self.events(sender)
@@ -74,7 +83,11 @@ class RasaClient:
             if event.get("event") == "user":
                 lines.append({"from": "patient", "text": event.get("text") or "", "buttons": []})
             elif event.get("event") == "bot":
-                lines.append({"from": "bot", **bot_reply(event).as_json()})
+                staff = (event.get("metadata") or {}).get("staff")
+                line = {"from": "staff" if staff else "bot", **bot_reply(event).as_json()}
+                if staff:
+                    line["name"] = str(staff)
+                lines.append(line)
         return lines
 
     async def healthy(self) -> bool:

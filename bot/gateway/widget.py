@@ -32,6 +32,7 @@ from bot.store.channels import (
     use_event_ticket,
     web_conversation,
 )
+from bot.store.handling import owner_of
 from bot.store.inbox import Message, pending_texts
 
 CHANNEL = "web"
@@ -84,6 +85,10 @@ class WidgetChannel:
     def status(self) -> str:
         """Always on."""
         return "on"
+
+    async def deliver(self, conversation_id: str, line: dict[str, Any]) -> None:
+        """Live to the open pages of the conversation (and in its history after a reload)."""
+        self.services.live.publish(conversation_id, {"buttons": [], **line})
 
     async def _conversation(self, request: Request) -> str:
         """The caller's conversation, from its secret token; 401 for anything unknown."""
@@ -150,7 +155,9 @@ class WidgetChannel:
 
     async def delayed(self, message: Message) -> None:
         """Inbox: Rasa is away; the request answers now and the reply comes over SSE later."""
-        if not self.services.inbox.answer_waiting(message, Outcome([], delayed=True)):
+        answered = self.services.inbox.answer_waiting(message, Outcome([], delayed=True))
+        owned = await run_in_threadpool(owner_of, self.services.db, message.conversation_id)
+        if not answered and not owned:
             notice = {"from": "bot", "text": self.texts["delayed"], "buttons": []}
             self.services.live.publish(message.conversation_id, notice)
 

@@ -51,6 +51,8 @@ class Scope:
     # The mention's sentence ends with a question mark.
     question_end: bool = False
     about_treatment: bool = False
+    # The sentence before the mention's one ends with a question mark.
+    after_question: bool = False
 
 
 def _inside(span: Span, scope: Span) -> bool:
@@ -66,7 +68,17 @@ def _first_person_between(cues: Cues, start: int, end: int, cue_type: str = "fir
 
 
 def _first_person_outside(cues: Cues, scope: Span, cue: Span) -> bool:
-    return any(_inside(fp, scope) and not _inside(fp, cue) for fp in cues.of("first_person"))
+    """A first person in the scope outside the cue and outside any other symptom question
+    ("what are the signs of an infection I should look out for?")."""
+    asking = [cue, *(c for c in cues.of("symptom_question") if _inside(c, scope))]
+    return any(
+        _inside(fp, scope) and not any(_inside(fp, q) for q in asking)
+        for fp in cues.of("first_person")
+    )
+
+
+def _opens_with(cues: Cues, cue_type: str, scope: Span) -> bool:
+    return any(cue[0] == scope[0] for cue in cues.of(cue_type))
 
 
 def _negation(
@@ -78,10 +90,16 @@ def _negation(
     listed: Sequence[bool],
 ) -> Span | None:
     start, end = mention
-    for cue in cues.of("negation_overlap"):
-        if _overlaps(cue, [mention]):
-            return cue
     pseudo = cues.of("pseudo_negation")
+    for cue in cues.of("negation_overlap"):
+        if _overlaps(cue, [mention]) and not _overlaps(cue, pseudo):
+            return cue
+    # "I was on warfarin for 6 months after a DVT but finished in 2021"
+    for cue in cues.of("past_course"):
+        if _inside(cue, scope.clause) and cue[1] <= start and start - cue[1] < 2:
+            ended = [c for c in cues.of("course_ended") if _inside(c, scope.sentence)]
+            if any(c[0] >= end for c in ended):
+                return next(c for c in ended if c[0] >= end)
     for cue in cues.of("negation_before"):
         if (
             _inside(cue, scope.clause)
@@ -123,6 +141,10 @@ def _other_person(mention: Span, scope: Scope, cues: Cues) -> Span | None:
             _inside(cue, scope.clause)
             and cue[1] <= start
             and not _first_person_between(cues, cue[1], start)
+            # "me and my husband are expecting"
+            and not any(0 <= cue[0] - with_me[1] <= 1 for with_me in cues.of("self_and"))
+            # "I'm a patient at the clinic"
+            and not any(own[0] < cue[0] <= own[1] for own in cues.of("self_description"))
         ):
             return cue
     describes_self = _first_person_between(cues, scope.clause[0], start, "self_subject")
@@ -132,23 +154,48 @@ def _other_person(mention: Span, scope: Scope, cues: Cues) -> Span | None:
     return None
 
 
+def _owned(mention: Span, scope: Scope, cues: Cues) -> bool:
+    """A contraindication right after "my": "what if my diabetes is badly controlled?"."""
+    return scope.kind != RED_FLAG and any(own[1] == mention[0] for own in cues.of("possessive"))
+
+
 def _hypothetical(mention: Span, scope: Scope, cues: Cues) -> Span | None:
     start, end = mention
+    if _owned(mention, scope, cues):
+        return None  # the patient has it
     described = cues.of("self_description")
+    facts = cues.of("not_hypothetical")
     for cue in cues.of("hypothetical"):
-        if not _inside(cue, scope.clause):
+        if not _inside(cue, scope.clause) or _overlaps(cue, facts):
             continue
         if any(own[0] < cue[0] <= own[1] for own in described):
             continue  # "I'm a woman on warfarin": the group word is the patient
         before = cue[1] <= start and not _first_person_between(cues, cue[1], start)
         if before or _overlaps(cue, [mention]):
             return cue
+    later = [c for c in cues.of("future_time") if _inside(c, scope.sentence)]
+    for cue in cues.of("if_self") if later else ():
+        # "if I'm pregnant by then, can I still do the last session?"
+        if (
+            _inside(cue, scope.clause)
+            and cue[1] <= start
+            and not _first_person_between(cues, cue[1], start)
+        ):
+            return cue
     describes_self = _first_person_between(cues, scope.clause[0], start, "self_subject")
     for cue in cues.of("hypothetical_after"):
         if cue[0] == end and not describes_self:
             return cue
     sentence = scope.sentence
-    if scope.kind == RED_FLAG:
+    if (
+        scope.after_question
+        and _opens_with(cues, "example_list", sentence)
+        and not _first_person_between(cues, sentence[0], sentence[1])
+    ):
+        # "which conditions would rule me out? Like diabetes, heart stuff"
+        return next(c for c in cues.of("example_list") if c[0] == sentence[0])
+    pointed = any(0 <= start - c[1] <= 1 for c in cues.of("deictic"))
+    if scope.kind == RED_FLAG and not pointed:
         # "what are the signs of an infection?", "is it normal to have a fever after?"; not
         # "there's pus, is that normal?" (the question comes after the report) nor a sentence
         # with the patient in it outside the question's own words ("how do I know if").
@@ -172,6 +219,16 @@ def _hypothetical(mention: Span, scope: Scope, cues: Cues) -> Span | None:
                 and not _first_person_between(cues, sentence[0], sentence[1])
             ):
                 return cue
+        # "is a fever of 38 after the session something to ring about?"
+        if (
+            scope.question_end
+            and _opens_with(cues, "question_word", sentence)
+            and not _first_person_between(cues, sentence[0], sentence[1])
+            and not any(0 <= start - c[1] <= 1 for c in cues.of("pointer"))
+        ):
+            for cue in cues.of("symptom_judgement"):
+                if _inside(cue, sentence) and cue[0] >= end:
+                    return cue
     clause = scope.clause
     if scope.question and not _first_person_between(cues, clause[0], clause[1]):
         # "would diabetes be a problem?" asks about the rule; "on warfarin, is that ok?" and
@@ -180,6 +237,56 @@ def _hypothetical(mention: Span, scope: Scope, cues: Cues) -> Span | None:
             if _inside(cue, clause) and cue[1] <= start:
                 return cue
     return None
+
+
+def revise(
+    mentions: Sequence[Span],
+    scopes: Sequence[Scope],
+    statuses: Sequence[tuple[str, Span | None]],
+    cues: Cues,
+    categories: Sequence[str],
+) -> list[tuple[str, Span | None]]:
+    """Rules that read the whole message, after each mention has its status.
+
+    - A mention inside a longer one ("allergic" in "allergic reaction") takes the longer one's
+      status.
+    - A general question the patient then says is about themselves ("is it safe for pregnant
+      women? asking because I am") is affirmed.
+    - A question asked ahead of time ("would I need to stop blood thinners? asking in case my
+      GP puts me on them") is hypothetical.
+    - An old episode followed by a denial of the same category now ("had a reaction to a
+      plaster as a kid but I'm not allergic to anything now") is over.
+    """
+    revised = list(statuses)
+    denials: dict[str, list[int]] = {}  # where each category is negated, in reading order
+    for index, (status, _) in enumerate(statuses):
+        if status == NEGATED:
+            denials.setdefault(categories[index], []).append(index)
+    for index, (mention, scope) in enumerate(zip(mentions, scopes, strict=True)):
+        status, _ = revised[index]
+        if status == AFFIRMED and any(_inside(c, scope.sentence) for c in cues.of("long_ago")):
+            later = [i for i in denials.get(categories[index], ()) if mentions[i][0] >= mention[1]]
+            if later:
+                revised[index] = statuses[later[0]]
+                continue
+        if status == HYPOTHETICAL and any(c[0] >= mention[1] for c in cues.of("self_included")):
+            revised[index] = (AFFIRMED, None)
+        elif status == AFFIRMED and scope.question_end:
+            ahead = [c for c in cues.of("prospective") if not _inside(c, scope.sentence)]
+            if ahead:
+                revised[index] = (HYPOTHETICAL, ahead[0])
+    # Longest first among those that start together, so a container is seen before its parts.
+    widest: int | None = None  # the mention read so far that reaches furthest
+    for index in sorted(range(len(mentions)), key=lambda i: (mentions[i][0], -mentions[i][1])):
+        start, end = mentions[index]
+        if widest is not None:
+            first, last = mentions[widest]
+            if last >= end and last - first > end - start:
+                revised[index] = revised[widest]
+                continue
+        if widest is None or end > mentions[widest][1]:
+            widest = index
+    return revised
 
 
 def assess(

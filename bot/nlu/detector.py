@@ -13,7 +13,7 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
 from bot.content.lexicon import FUZZY_MIN_LENGTH, Category, Lexicon, Pattern, load_lexicon
-from bot.nlu.assertion import AFFIRMED, Cues, Scope, Span, Windows, assess
+from bot.nlu.assertion import AFFIRMED, Cues, Scope, Span, Windows, assess, revise
 from bot.nlu.normalise import Normalised, fold, normalise
 
 # Tokens that end a sentence or a clause; scopes of cues never cross them. A Spanish question
@@ -30,6 +30,9 @@ JOINERS = frozenset({":", "-", "–", "—", "="})
 StatusRule = Callable[[Doc, list[tuple[str, int, int]]], list[tuple[str, Span | None]]]
 # Matcher key suffix of the terms that mean another category after treatment.
 AFTER_TREATMENT = ":after_treatment"
+# After "asking because I am", "diabetics like me": the punctuation that may follow the patient's
+# own words for them to say "I am one of them" (the words are self_included_end cues).
+SELF_INCLUDED_BEFORE = frozenset({",", ".", "!", "?", ";", "-", ")", "\n"})
 # Longer messages are read up to here: a safety mention is always near text a person wrote,
 # and the cap bounds the work one request can cause.
 MAX_CHARS = 20_000
@@ -164,9 +167,26 @@ class SafetyDetector:
         cue_spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for match_id, start, end in self._cues(doc):
             cue_spans[self.nlp.vocab.strings[match_id]].append((start, end))
+        asked = {end for _, end in cue_spans.get("question_word", [])}  # "could I have it?"
+        ends = {start for start, _ in cue_spans.get("self_included_end", [])}
+        cue_spans["self_included"] = [
+            (start, end)
+            for start, end in cue_spans.get("self_included", [])
+            if (
+                end == len(doc)
+                or end in ends
+                or doc[end].text in SELF_INCLUDED_BEFORE
+                or doc[end].like_num
+            )
+            and start not in asked
+        ]
         cues = Cues(dict(cue_spans))
         self._fix_typos(doc)
-        about_treatment = bool(self._treatment(doc))
+        planned = cues.of("future_treatment")  # "that's why I want to start treatment"
+        about_treatment = any(
+            not any(start < cue[1] and cue[0] < end for cue in planned)
+            for _, start, end in self._treatment(doc)
+        )
         matches = self._matches(doc, cues, about_treatment)
         if not matches:
             return []
@@ -245,18 +265,24 @@ class SafetyDetector:
             for first, last in spans:
                 listed[first:last] = [True] * (last - first)
         statuses: list[tuple[str, Span | None]] = []
+        scopes: list[Scope] = []
         for category, start, end in matches:
             clause = clause_of[start]
+            sentence = sentence_of[start]
             scope = Scope(
                 clause=clause,
-                sentence=sentence_of[start],
+                sentence=sentence,
                 question=category.general_questions and doc[clause[1] - 1].text == "?",
                 kind=category.kind,
                 about_treatment=about_treatment,
-                question_end=doc[sentence_of[start][1] - 1].text == "?",
+                question_end=doc[sentence[1] - 1].text == "?",
+                after_question=sentence[0] > 0 and doc[sentence[0] - 1].text == "?",
             )
+            scopes.append(scope)
             statuses.append(assess((start, end), scope, cues, self._windows, joiners, listed))
-        return statuses
+        spans = [(start, end) for _, start, end in matches]
+        names = [category.name for category, _, _ in matches]
+        return revise(spans, scopes, statuses, cues, names)
 
     @staticmethod
     def _original(folded: Normalised, doc: Doc, cue: tuple[int, int] | None) -> str | None:
@@ -327,6 +353,10 @@ class SafetyDetector:
                 starts.add(token.i + 1)
         if clause_breaks:
             starts.update(start for start, _ in cues.of("clause_break"))
+            # "my dad, who has a pacemaker": a relative clause stays with the one before.
+            starts -= {
+                start for start, _ in cues.of("relative") if start and doc[start - 1].text == ","
+            }
         bounds = sorted({*(s for s in starts if s < len(doc)), len(doc)})
         span_of: list[tuple[int, int]] = []
         for left, right in pairwise(bounds):

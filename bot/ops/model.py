@@ -38,6 +38,10 @@ def model_path(settings: Settings) -> Path:
 
 def ensure_model(settings: Settings) -> Path:
     """Return the model for the current inputs, training it first if it does not exist."""
+    if settings.model_file is not None:
+        if not settings.model_file.exists():
+            raise FileNotFoundError(f"MESOBOT_MODEL: no model at {settings.model_file}")
+        return settings.model_file
     target = model_path(settings)
     settings.models_dir.mkdir(parents=True, exist_ok=True)
     with (settings.models_dir / ".train.lock").open("w") as lock:

@@ -24,7 +24,7 @@ def rasa_arguments(model: str) -> list[str]:
         "run",
         "--model", model,
         "--enable-api",
-        "--jwt-secret", settings.rasa_token,
+        f"--jwt-secret={settings.rasa_token}",  # "=": a secret may start with "-"
         "--jwt-method", "HS256",
         "--endpoints", str(endpoints),
         "--credentials", str(settings.root / "credentials.yml"),

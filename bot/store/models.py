@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -32,6 +33,9 @@ metadata = MetaData(
 Base = declarative_base(metadata=metadata)
 
 OPEN = "open"
+RESOLVED = "resolved"
+OUTCOMES = ("cleared_to_treat", "not_suitable", "needs_consultation", "booked", "no_response")
+ROLES = ("staff", "admin")
 PENDING = "pending"
 DONE = "done"
 FAILED = "failed"
@@ -65,6 +69,14 @@ class Escalation(Base):
     callback_time = Column(String(120))
     created_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    # Staff handling: who owns the conversation (the bot is paused meanwhile), the outcome.
+    assigned_to = Column(Integer, ForeignKey("staff_users.id"))
+    claimed_at = Column(DateTime(timezone=True))
+    resolved_at = Column(DateTime(timezone=True))
+    outcome = Column(String(32))
+    resolution_note = Column(Text)
+    # When the staff chat was told about it (set once, by whichever gateway got there first).
+    notified_at = Column(DateTime(timezone=True))
 
     triggers: Mapped[list[Trigger]] = relationship(
         "Trigger", back_populates="escalation", order_by="Trigger.id"
@@ -182,3 +194,75 @@ class ConversationNote(Base):
     kind: Mapped[str] = Column(String(32), nullable=False)
     detail: Mapped[str] = Column(Text, nullable=False, default="")
     created_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class StaffUser(Base):
+    """A member of clinic staff who can sign in to the console."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    username: Mapped[str] = Column(String(64), nullable=False, unique=True)
+    display_name: Mapped[str] = Column(String(120), nullable=False)
+    role: Mapped[str] = Column(String(16), nullable=False)
+    password_hash: Mapped[str] = Column(String(255), nullable=False)
+    # The demo admin `make run` creates; production refuses to start while it exists.
+    is_demo: Mapped[bool] = Column(Boolean, nullable=False, default=False)
+    disabled: Mapped[bool] = Column(Boolean, nullable=False, default=False)
+    created_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class StaffSession(Base):
+    """A signed-in browser: the cookie holds a random token, we keep only its keyed hash."""
+
+    __tablename__ = "staff_sessions"
+
+    token_hash: Mapped[str] = Column(String(64), primary_key=True)
+    user_id: Mapped[int] = Column(Integer, ForeignKey("staff_users.id"), nullable=False)
+    csrf_token: Mapped[str] = Column(String(64), nullable=False)
+    address: Mapped[str] = Column(String(64), nullable=False, default="")
+    created_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    last_seen_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    revoked_at = Column(DateTime(timezone=True))
+
+
+class LoginAttempt(Base):
+    """A sign-in attempt, to slow down guessing per account and per address."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    username: Mapped[str] = Column(String(64), nullable=False, index=True)
+    address: Mapped[str] = Column(String(64), nullable=False, index=True)
+    succeeded: Mapped[bool] = Column(Boolean, nullable=False)
+    at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class StaffNote(Base):
+    """An internal note on an escalation; never shown to the patient."""
+
+    __tablename__ = "staff_notes"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    escalation_id: Mapped[int] = Column(
+        Integer, ForeignKey("escalations.id"), nullable=False, index=True
+    )
+    user_id: Mapped[int] = Column(Integer, ForeignKey("staff_users.id"), nullable=False)
+    text: Mapped[str] = Column(Text, nullable=False)
+    created_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class AuditEntry(Base):
+    """Who did or viewed what, when, from where. Append-only (the database refuses changes)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    user_id = Column(Integer)
+    username: Mapped[str] = Column(String(64), nullable=False)
+    action: Mapped[str] = Column(String(32), nullable=False)
+    escalation_id = Column(Integer, index=True)
+    conversation_id = Column(String(255), index=True)
+    address: Mapped[str] = Column(String(64), nullable=False, default="")
+    detail: Mapped[str] = Column(Text, nullable=False, default="")

@@ -14,6 +14,7 @@ from bot.nlu.detector import Mention, SafetyDetector
 
 LABELLED = Path(__file__).parent / "labelled.yml"
 UNSEEN = Path(__file__).parent / "unseen.yml"
+UNSEEN2 = Path(__file__).parent / "unseen2.yml"
 MUST_NOT_FLAG = ("negated", "hypothetical", "third_party")
 
 
@@ -37,6 +38,13 @@ def load_unseen(which: str | None = None) -> list[dict]:
     with UNSEEN.open(encoding="utf-8") as handle:
         rows = yaml.safe_load(handle)
     return [row for row in rows if which is None or half(row) == which]
+
+
+def load_unseen2() -> list[dict]:
+    """The second blind batch (see unseen2_NOTES.md): scored once before round 2, then read
+    whole for error analysis, so its figures after round 2 are training figures."""
+    with UNSEEN2.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
 
 
 @dataclass

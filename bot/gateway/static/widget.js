@@ -78,10 +78,11 @@
     parent.appendChild(document.createTextNode(text.slice(last)));
   }
 
-  function addMessage(from, text, extraClass) {
+  function addMessage(from, text, extraClass, name) {
     var bubbleClass = "mesobot-msg from-" + from + (extraClass ? " " + extraClass : "");
     var item = el("div", { "class": bubbleClass });
-    var who = { bot: "Assistant", patient: "You", staff: "Clinic team" }[from] || from;
+    var who = { bot: "Assistant", patient: "You", staff: "Clinic team" }[from] || "Clinic team";
+    if (from === "staff" && name) who += " · " + name;
     item.appendChild(el("span", { "class": "mesobot-who" }, who));
     appendText(item, text || "");
     log.appendChild(item);
@@ -166,7 +167,7 @@
       source.onmessage = function (event) {
         var message;
         try { message = JSON.parse(event.data); } catch (e) { return; }
-        addMessage(message.from || "staff", message.text);
+        addMessage(message.from || "staff", message.text, undefined, message.name);
         if (message.from === "bot") showButtons(message.buttons || []);
       };
       source.onerror = function () {
@@ -183,7 +184,7 @@
       log.textContent = "";
       var turnButtons = [];
       (data.messages || []).forEach(function (line) {
-        addMessage(line.from, line.text);
+        addMessage(line.from, line.text, undefined, line.name);
         turnButtons = line.from === "bot" ? mergeButtons(turnButtons, line.buttons) : [];
       });
       showButtons(turnButtons);

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -22,7 +23,7 @@ from bot.gateway.http import parse_json, read_body
 from bot.gateway.services import Services
 from bot.gateway.telegram.handlers import PatientHandlers
 from bot.gateway.telegram.intake import Intake
-from bot.gateway.telegram.relay import CHANNEL, Relay
+from bot.gateway.telegram.relay import CHANNEL, Relay, chat_id
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
@@ -64,6 +65,12 @@ class TelegramChannel:
     def status(self) -> str:
         """How updates arrive."""
         return "webhook" if self.webhook_mode else "polling"
+
+    async def deliver(self, conversation_id: str, line: dict[str, Any]) -> None:
+        """A staff reply as a Telegram message to the patient's chat."""
+        chat = chat_id(conversation_id)
+        if chat is not None:
+            await self.app.bot.send_message(chat, str(line.get("text") or ""))
 
     async def start(self) -> None:
         """Initialise the bot, then register the webhook or start polling."""

@@ -19,6 +19,7 @@ from bot.gateway.replies import Reply, split_text
 from bot.gateway.telegram.keyboards import keyboard
 from bot.gateway.throttle import ChatThrottle
 from bot.store import inbox as store
+from bot.store.handling import owner_of
 from bot.store.inbox import Message
 from bot.store.text import pseudonym
 
@@ -30,6 +31,12 @@ CHANNEL = "telegram"
 def conversation_id(chat_id: int) -> str:
     """Rasa sender id for a Telegram chat."""
     return f"tg-{chat_id}"
+
+
+def chat_id(conversation: str) -> int | None:
+    """The Telegram chat of a conversation id, or None when it is not a Telegram one."""
+    prefix, _, number = conversation.partition("-")
+    return int(number) if prefix == "tg" and number.lstrip("-").isdigit() else None
 
 
 def parts(replies: list[Reply]) -> list[tuple[str, InlineKeyboardMarkup | None]]:
@@ -81,7 +88,9 @@ class Relay:
             await run_in_threadpool(store.delivered, self.db, message.id, number)
 
     async def say(self, chat_id: int, text: str) -> None:
-        """One of the gateway's own sentences."""
+        """One of the gateway's own sentences (none while staff own the conversation)."""
+        if await run_in_threadpool(owner_of, self.db, conversation_id(chat_id)):
+            return
         try:
             await self.bot.send_message(chat_id, text)
         except Forbidden:
