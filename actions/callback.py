@@ -1,92 +1,134 @@
-"""The callback form: validates name, phone and best time, then stores them."""
+"""Reading callback details out of what a patient writes: a name, a phone number, a time.
+
+Pure functions: a message may carry one of them ("Sarah"), several ("yes, Sarah, 07700 900123,
+after 5pm"), or none ("wait, how much is it?").
+"""
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
+import re
+from dataclasses import dataclass
 
-from rasa_sdk.events import EventType, SlotSet
-from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
-from rasa_sdk.interfaces import Action, Tracker
-from rasa_sdk.types import DomainDict
-
-from actions.turn import channel_of, had_red_flag
 from actions.validation import clean_name, clean_phone, clean_time
-from bot.content import current_content
-from bot.store.db import current_sessions
-from bot.store.escalations import save_callback
-from bot.store.retry import committed
+from actions.words import first_phrase, fold, has_phrase, is_question, words
+from bot.content.dialogue import Dialogue
+
+STEPS = ("name", "phone", "time")
+_PHONE = re.compile(r"\+?\(?\d[\d\s().\-/]{5,}\d")
+_NAME_INTRO = re.compile(
+    r"\b(?:my name is|my name's|my names|name is|names|this is|it's|its|i'm|im|i am)\s+"
+    r"([a-z][a-z'\-]+(?:\s+[a-z][a-z'\-]+)?)",
+    re.IGNORECASE,
+)
 
 
-class ValidateCallbackForm(FormValidationAction):
-    """Rejects answers that cannot be a name, a phone number or a time, and asks again."""
-
-    def name(self) -> str:
-        """Validation action for callback_form."""
-        return "validate_callback_form"
-
-    def validate_callback_name(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        """Keep a plausible name."""
-        name = clean_name(str(value or ""))
-        if name is None:
-            dispatcher.utter_message(response="utter_callback_invalid_name")
-        return {"callback_name": name}
-
-    def validate_callback_phone(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        """Keep a phone number of 7-15 digits."""
-        phone = clean_phone(str(value or ""))
-        if phone is None:
-            dispatcher.utter_message(response="utter_callback_invalid_phone")
-        return {"callback_phone": phone}
-
-    def validate_callback_time(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        """Keep a short time preference."""
-        when = clean_time(str(value or ""))
-        if when is None:
-            dispatcher.utter_message(response="utter_callback_invalid_time")
-        return {"callback_time": when}
+# Words that end a name introduced with "my name is …" ("my name is Jess and my number …").
+_JOINING = {"and", "my", "number", "phone", "is", "at", "on", "from", "here", "please", "thanks"}
 
 
-class ActionSaveCallback(Action):
-    """Stores the callback details on the conversation's escalation and confirms them."""
+@dataclass(frozen=True)
+class Details:
+    """What one message gave: any of the three, and whether it looked like an attempt."""
 
-    def name(self) -> str:
-        """Action name used in domain.yml and rules."""
-        return "action_save_callback"
+    name: str | None = None
+    phone: str | None = None
+    time: str | None = None
+    bad_phone: bool = False
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        """Save, then read the details back to the patient."""
-        # The form only completes with all three validated, so none is empty here.
-        name = str(tracker.get_slot("callback_name") or "")
-        phone = str(tracker.get_slot("callback_phone") or "")
-        when = str(tracker.get_slot("callback_time") or "")
-        sessions, conversation, channel = current_sessions(), tracker.sender_id, channel_of(tracker)
-        saved = await asyncio.to_thread(
-            committed,
-            lambda: save_callback(sessions, conversation, channel, name, phone, when),
-            "saving callback details",
-        )
-        values = current_content().clinic.template_values()
-        if saved is None:
-            # Nobody will call: say so, and how to reach the clinic (urgently after a red flag).
-            if had_red_flag(tracker):
-                dispatcher.utter_message(response="utter_safety_urgent", **values)
-            dispatcher.utter_message(response="utter_callback_not_saved", **values)
-            return [SlotSet("callback_offered", False)]
-        dispatcher.utter_message(
-            response="utter_callback_saved",
-            callback_name=name,
-            callback_phone=phone,
-            callback_time=when,
-            **values,
-        )
-        return [SlotSet("callback_offered", False)]
+    @property
+    def any(self) -> bool:
+        """True when the message gave at least one detail."""
+        return bool(self.name or self.phone or self.time)
+
+
+def find_phone(text: str) -> tuple[str | None, bool]:
+    """(the phone number in the text, True if digits were there but not a valid number)."""
+    for match in _PHONE.finditer(text):
+        phone = clean_phone(match.group(0))
+        if phone:
+            return phone, False
+    digits = sum(ch.isdigit() for ch in text)
+    return None, digits >= 5
+
+
+def _is_time(part: str, dialogue: Dialogue) -> bool:
+    tokens = words(part)
+    return bool(first_phrase(tokens, dialogue.times)) or bool(
+        re.search(r"\b\d{1,2}\s*(?:am|pm|:\d\d)\b|\bafter \d|\bbefore \d", fold(part))
+    )
+
+
+def _is_reply_word(part: str, dialogue: Dialogue) -> bool:
+    tokens = words(part)
+    joined = " ".join(tokens)
+    return any(joined == " ".join(words(p)) for p in (*dialogue.yes, *dialogue.no, *dialogue.stop))
+
+
+def _could_be_name(candidate: str, dialogue: Dialogue) -> bool:
+    tokens = words(candidate)
+    return bool(tokens) and not any(token in dialogue.not_in_names for token in tokens)
+
+
+def read_details(
+    text: str, step: str | None, dialogue: Dialogue, have_name: bool = False
+) -> Details:
+    """The details a message gives, knowing which one was asked for (`step`)."""
+    phone, bad_phone = find_phone(text)
+    without_phone = _PHONE.sub(" ", text)
+    parts = [p.strip() for p in re.split(r"[,;\n]|\band\b", without_phone) if p.strip()]
+    when = next((p for p in parts if _is_time(p, dialogue)), None)
+    name = None
+    introduced = _NAME_INTRO.search(without_phone)
+    if (
+        introduced
+        and not have_name
+        and introduced.group(1).split()[0].lower() not in dialogue.not_names
+    ):
+        kept = [w for w in introduced.group(1).split() if w.lower() not in _JOINING]
+        if _could_be_name(" ".join(kept), dialogue):
+            name = clean_name(" ".join(kept))
+    if name is None and not have_name and not is_question(text):
+        for part in parts:
+            candidate = re.sub(r"^(?:yes|yeah|ok|okay|sure|it's|its)\b[\s,]*", "", part, flags=re.I)
+            if (
+                candidate
+                and candidate != when
+                and not _is_time(candidate, dialogue)
+                and not _is_reply_word(candidate, dialogue)
+                and not is_question(candidate)
+                and len(words(candidate)) <= 4
+                and (step == "name" or len(parts) > 1)
+                and not any(ch.isdigit() for ch in candidate)
+                and _could_be_name(candidate, dialogue)
+            ):
+                name = clean_name(candidate.strip(" .!"))
+                if name:
+                    break
+    plain_answer = not phone and not name and not is_question(text)
+    if step == "time" and when is None and plain_answer and not _is_reply_word(text, dialogue):
+        when = clean_time(text)
+    return Details(
+        name=name,
+        phone=phone,
+        time=clean_time(when) if when else None,
+        bad_phone=bad_phone and phone is None,
+    )
+
+
+def wants_to_stop(text: str, dialogue: Dialogue) -> bool:
+    """ "stop", "forget it", "actually no, forget it", "no thanks"."""
+    tokens = words(text)
+    return bool(first_phrase(tokens, dialogue.stop)) or (
+        len(tokens) <= 2 and bool(first_phrase(tokens, dialogue.no))
+    )
+
+
+def asks_for_a_call(text: str, dialogue: Dialogue) -> bool:
+    """ "yes call me", "please ring me", "call me back at 07…", "will someone call me?"."""
+    return bool(first_phrase(words(text), dialogue.wants_call))
+
+
+def says_yes(text: str, dialogue: Dialogue) -> bool:
+    """A short yes: "yes", "ok sure", "yes please"."""
+    tokens = words(text)
+    return len(tokens) <= 4 and any(has_phrase(tokens, phrase) for phrase in dialogue.yes)

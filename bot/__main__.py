@@ -5,21 +5,25 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import signal
 import subprocess
 import sys
+from datetime import timedelta
 from types import FrameType
 
 import httpx
 
 from bot.console.accounts import create_account, refresh_demo_admin, remove_demo_admin
+from bot.content import load_content
 from bot.ops.environment import child_env
 from bot.ops.launcher import Stack, StartupError
 from bot.ops.model import ensure_model
 from bot.settings import Settings, get_settings
+from bot.store import privacy
 from bot.store.db import session_factory
 from bot.store.migrate import upgrade
-from bot.store.staff import StaffError, list_staff
+from bot.store.staff import StaffError, audit, list_staff
 
 
 def train(settings: Settings) -> int:
@@ -171,6 +175,40 @@ def staff(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def purge(settings: Settings, args: argparse.Namespace) -> int:
+    """Erase conversations quiet for longer than the retention period."""
+    days = args.older_than or load_content(settings).clinic.retention_days
+    if not days:
+        print("No retention period: set retention_days in clinic.yml or pass --older-than.")
+        return 2
+    upgrade(settings.database_url)
+    db = session_factory(settings.database_url)
+    removed = privacy.purge(db, timedelta(days=days))
+    audit(
+        db,
+        None,
+        "purge",
+        "cli",
+        detail=f"older than {days} days: {removed.total} rows",
+        username="purge",
+    )
+    print(f"Erased {removed.total} rows of conversations quiet for {days}+ days: {removed.rows}")
+    return 0
+
+
+def forget_or_export(settings: Settings, args: argparse.Namespace) -> int:
+    """Erase, or print as JSON, everything about one conversation (a patient's request)."""
+    upgrade(settings.database_url)
+    db = session_factory(settings.database_url)
+    if args.command == "export":
+        print(json.dumps(privacy.export(db, args.conversation), indent=2, ensure_ascii=False))
+        return 0
+    removed = privacy.forget(db, args.conversation)
+    audit(db, None, "erase", "cli", None, args.conversation, "on request", username="cli")
+    print(f"Erased {removed.total} rows of {args.conversation}: {removed.rows}")
+    return 0
+
+
 COMMANDS = {
     "train": train,
     "validate": validate,
@@ -194,9 +232,20 @@ def main(argv: list[str] | None = None) -> int:
     accounts.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
+    purging = commands.add_parser("purge", help="Erase conversations past the retention period.")
+    purging.add_argument("--older-than", type=int, metavar="DAYS", help="default: clinic.yml")
+    for name, help_text in (
+        ("forget", "Erase everything about one conversation."),
+        ("export", "Print everything about one conversation as JSON."),
+    ):
+        commands.add_parser(name, help=help_text).add_argument("conversation")
     args = parser.parse_args(argv)
     if args.command == "staff":
         return staff(get_settings(), args)
+    if args.command == "purge":
+        return purge(get_settings(), args)
+    if args.command in ("forget", "export"):
+        return forget_or_export(get_settings(), args)
     return COMMANDS[args.command](get_settings())
 
 

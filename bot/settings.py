@@ -46,6 +46,7 @@ class Settings:
     safety_dir: Annotated[Path, Env("MESOBOT_SAFETY_DIR", "data/safety")]
     channels_file: Annotated[Path, Env("MESOBOT_CHANNELS_FILE", "data/channels.yml")]
     languages_file: Annotated[Path, Env("MESOBOT_LANGUAGES_FILE", "data/languages.yml")]
+    dialogue_file: Annotated[Path, Env("MESOBOT_DIALOGUE_FILE", "data/dialogue.yml")]
     # Where models, logs and rendered Rasa configuration go.
     models_dir: Annotated[Path, Env("MESOBOT_MODELS_DIR", "models")]
     # A trained model to serve as it is (a release's pinned model); unset: train when changed.

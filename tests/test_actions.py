@@ -1,10 +1,13 @@
-"""Each custom action on a saved tracker: the events it returns and the responses it chooses."""
+"""action_respond on saved trackers: the responses it chooses, in order, the slots it sets, and
+the database rows it writes (the financial-demo pattern)."""
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rasa_sdk.events import SlotSet
@@ -12,10 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import Tracker
 from sqlalchemy import func, select
 
-from actions.callback import ActionSaveCallback
-from actions.faq import ActionAnswerFaq, detail_payload
-from actions.handoff import ActionBookAppointment, ActionFallback, ActionRequestHuman
-from actions.safety import ActionCheckSafety, ActionDeclineCallback, join_phrases
+from actions.respond import ActionRespond, detail_payload, join_phrases
 from bot.settings import get_settings
 from bot.store.db import session_factory
 from bot.store.health import WRITES
@@ -23,10 +23,37 @@ from bot.store.migrate import upgrade
 from bot.store.models import Escalation, Trigger
 
 TRACKERS = Path(__file__).parent / "trackers"
+ELIQUIS = {"entity": "contraindication", "value": "anticoagulants", "start": 7, "end": 14,
+           "text": "Eliquis"}  # fmt: skip
+PREGNANCY = {"entity": "contraindication", "value": "pregnancy", "text": "pregnant"}
+PUS = {"entity": "red_flag", "value": "infection_signs", "text": "pus"}
 
 
-def load(name: str) -> Tracker:
-    return Tracker.from_dict(json.loads((TRACKERS / f"{name}.json").read_text()))
+def load(name: str) -> dict[str, Any]:
+    return json.loads((TRACKERS / f"{name}.json").read_text())
+
+
+def tracker(
+    name: str = "faq_wash_hair_first_turn",
+    text: str | None = None,
+    intent: str | None = None,
+    entities: list[dict[str, Any]] | None = None,
+    **slots: Any,
+) -> dict[str, Any]:
+    """A saved tracker, with its latest message (and its user event) and slots changed."""
+    data = copy.deepcopy(load(name))
+    latest = data["latest_message"]
+    if text is not None:
+        latest["text"] = text
+    if intent is not None:
+        latest["intent"] = {"name": intent, "confidence": 0.95}
+    if entities is not None:
+        latest["entities"] = entities
+    data["slots"].update(slots)
+    for event in data["events"]:
+        if event.get("event") == "user":
+            event["text"], event["parse_data"] = latest["text"], latest
+    return data
 
 
 @pytest.fixture(autouse=True)
@@ -39,14 +66,19 @@ def database(tmp_path, monkeypatch):
     get_settings.cache_clear()
 
 
-def run(action, name: str):
+def run(data: dict[str, Any] | str):
+    data = load(data) if isinstance(data, str) else data
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, load(name), {}))
+    events = asyncio.run(ActionRespond().run(dispatcher, Tracker.from_dict(data), {}))
     return dispatcher.messages, events
 
 
 def responses(messages) -> list[str]:
-    return [m["response"] for m in messages]
+    return [m.get("response") or "text" for m in messages]
+
+
+def slots(events) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
 def count(sessions, model) -> int:
@@ -54,22 +86,33 @@ def count(sessions, model) -> int:
         return session.execute(select(func.count()).select_from(model)).scalar_one()
 
 
+def the_escalation(sessions) -> Escalation:
+    with sessions() as session:
+        return session.execute(select(Escalation)).scalar_one()
+
+
+# -- answers ----------------------------------------------------------------------------
+
+
 def test_first_faq_answer_carries_the_disclaimer_once():
-    messages, events = run(ActionAnswerFaq(), "faq_wash_hair_first_turn")
+    messages, events = run("faq_wash_hair_first_turn")
     assert responses(messages) == ["utter_disclaimer", "utter_faq_answer"]
     assert "24 hours" in messages[1]["answer"]
     assert messages[1]["detail_payload"] == detail_payload("ask_wash_hair")
-    assert events == [SlotSet("fallback_count", 0), SlotSet("disclaimer_shown", True)]
+    assert slots(events) == {
+        "disclaimer_shown": True,
+        "topic": "ask_wash_hair",
+        "last_answer": "ask_wash_hair:main",
+    }
 
 
 def test_later_faq_answer_has_no_disclaimer():
-    messages, events = run(ActionAnswerFaq(), "faq_wash_hair_later_turn")
+    messages, _ = run("faq_wash_hair_later_turn")
     assert responses(messages) == ["utter_faq_answer"]
-    assert events == [SlotSet("fallback_count", 0)]
 
 
 def test_tell_me_more_gives_the_details():
-    messages, _ = run(ActionAnswerFaq(), "faq_wash_hair_tell_me_more")
+    messages, _ = run("faq_wash_hair_tell_me_more")
     assert responses(messages) == ["utter_faq_details"]
     assert "dye" in messages[0]["details"]
 
@@ -78,41 +121,89 @@ def test_detail_payload_is_an_intent_with_the_detail_entity():
     assert detail_payload("ask_cost") == '/ask_cost{"faq_detail":"more"}'
 
 
-def test_contraindication_in_an_faq_question_is_answered_and_escalated(database):
-    messages, events = run(ActionCheckSafety(), "cost_with_eliquis")
-    # The offer waits for the FAQ answer (see the next test).
-    assert responses(messages) == ["utter_safety_contraindication"]
+def test_a_specific_point_is_answered_first():
+    messages, _ = run(tracker(text="can i dye my hair after the treatment", intent="ask_wash_hair"))
+    answer = messages[-1]["answer"]
+    assert "dye" in answer and "24 hours" in answer
+
+
+@pytest.mark.parametrize(
+    ("topic", "text", "words"),
+    [
+        ("ask_exercise", "how long?", "48 hours"),
+        ("ask_exercise", "what about the sauna?", "sauna"),
+        ("ask_cost", "is that per session?", "single session"),
+        ("ask_cost", "so how much in total?", "$2000 to $4800"),
+        ("ask_wash_hair", "and after that?", "as usual"),
+        ("ask_effectiveness", "and for women?", "women"),
+        ("ask_coffee_alcohol_smoking", "what about alcohol?", "avoiding alcohol"),
+    ],
+)
+def test_follow_ups_answer_the_point_of_the_last_topic(topic, text, words):
+    messages, events = run(
+        tracker(text=text, intent="nlu_fallback", topic=topic, disclaimer_shown=True)
+    )
+    said = " ".join(m.get("answer") or m.get("details") or "" for m in messages)
+    assert words in said, messages
+    assert slots(events).get("topic", topic) == topic
+
+
+def test_the_same_answer_is_not_given_twice_in_a_row():
+    messages, _ = run(
+        tracker("faq_wash_hair_later_turn", topic="ask_wash_hair", last_answer="ask_wash_hair:main")
+    )
+    assert responses(messages) == ["utter_faq_details"]
+
+
+def test_two_questions_in_one_message_get_both_answers():
+    messages, _ = run(tracker(text="does it hurt and how much is it?", intent="ask_pain"))
+    said = [m.get("answer") or m.get("details") or "" for m in messages]
+    assert any("least painful" in s for s in said) and any("$250" in s for s in said)
+
+
+def test_a_question_about_another_treatment_is_answered_honestly():
+    transplant = {"entity": "treatment", "value": "transplant", "text": "hair transplant"}
+    messages, _ = run(
+        tracker(text="how much is a hair transplant?", intent="ask_cost", entities=[transplant])
+    )
+    assert responses(messages) == ["utter_other_treatment"]
+    assert messages[0]["treatment"] == "hair transplant"
+
+
+# -- safety -----------------------------------------------------------------------------
+
+
+def test_a_contraindication_in_an_faq_question_is_answered_in_order_and_escalated(database):
+    messages, events = run("cost_with_eliquis")
+    assert responses(messages) == [
+        "utter_safety_contraindication",
+        "utter_disclaimer",
+        "utter_faq_answer",
+        "utter_safety_offer_callback",
+    ]
     assert messages[0]["understood"] == "you take a blood thinner"
-    assert events == [SlotSet("callback_offered", True)]
-    with database() as session:
-        escalation = session.execute(select(Escalation)).scalar_one()
-    assert escalation.conversation_id == "t-eliquis"
-    assert escalation.channel == "telegram"
+    assert "$250" in messages[2]["answer"]
+    assert slots(events)["callback_offered"] is True and slots(events)["caution"] is True
+    escalation = the_escalation(database)
+    assert (escalation.conversation_id, escalation.channel) == ("t-eliquis", "telegram")
     assert (escalation.kind, escalation.severity, escalation.status) == (
         "contraindication",
         "high",
         "open",
     )
     assert escalation.categories == ["anticoagulants"]
-    assert escalation.message == "I take Eliquis, how much is a session?"
     assert escalation.matched[0]["text"] == "Eliquis"
 
 
-def test_the_faq_answer_is_followed_by_a_pending_callback_offer():
-    messages, _ = run(ActionAnswerFaq(), "faq_cost_after_a_flag")
-    assert responses(messages) == ["utter_faq_answer", "utter_safety_offer_callback"]
-    assert "$250" in messages[0]["answer"]
-
-
 def test_the_same_message_is_recorded_once(database):
-    run(ActionCheckSafety(), "cost_with_eliquis")
-    run(ActionCheckSafety(), "cost_with_eliquis")
+    run("cost_with_eliquis")
+    run("cost_with_eliquis")
     assert count(database, Escalation) == 1
     assert count(database, Trigger) == 1
 
 
-def test_red_flag_gives_urgent_advice_first(database):
-    messages, _ = run(ActionCheckSafety(), "red_flag_pus_and_fever")
+def test_a_red_flag_gives_urgent_advice_first(database):
+    messages, events = run("red_flag_pus_and_fever")
     assert responses(messages) == [
         "utter_safety_urgent",
         "utter_safety_red_flag",
@@ -120,97 +211,206 @@ def test_red_flag_gives_urgent_advice_first(database):
     ]
     assert "emergency" in messages[0]["urgent_care_advice"]
     assert messages[1]["understood"] == "signs of an infection and a fever"
-    with database() as session:
-        escalation = session.execute(select(Escalation)).scalar_one()
+    assert slots(events)["urgent"] is True
+    escalation = the_escalation(database)
     assert (escalation.kind, escalation.severity) == ("red_flag", "urgent")
     assert escalation.categories == ["infection_signs", "fever"]
 
 
-def test_third_party_mention_gets_the_general_answer_and_no_escalation(database):
-    messages, events = run(ActionCheckSafety(), "dad_takes_eliquis")
-    assert responses(messages) == ["utter_faq_answer"]
-    assert "blood thinners" in messages[0]["answer"]
-    assert events == []
+def test_a_third_party_mention_gets_the_general_answer_and_no_escalation(database):
+    messages, _ = run("dad_takes_eliquis")
+    assert responses(messages)[-1] == "utter_faq_answer"
+    assert "blood thinners" in messages[-1]["answer"]
     assert count(database, Escalation) == 0
 
 
-def test_unrecognised_complication_is_still_urgent(database):
-    messages, _ = run(ActionCheckSafety(), "unspecified_complication")
-    assert responses(messages) == [
+def test_an_unrecognised_complication_after_a_session_is_still_urgent(database):
+    messages, _ = run("unspecified_complication")
+    assert responses(messages)[:2] == [
         "utter_safety_urgent",
         "utter_safety_complication_unspecified",
-        "utter_safety_offer_callback",
     ]
+    assert the_escalation(database).categories == ["unspecified_complication"]
+
+
+def test_hair_loss_before_any_session_is_not_a_complication(database):
+    text = (
+        "hi so i had my little girl 7 months ago and since then my hair has been falling out "
+        "like crazy. does it hurt a lot?"
+    )
+    messages, _ = run(tracker(text=text, intent="report_complication", entities=[]))
+    assert "utter_safety_urgent" not in responses(messages)
+    assert any("least painful" in (m.get("answer") or "") for m in messages)
+    assert count(database, Escalation) == 0
+
+
+def test_after_a_red_flag_is_this_normal_stays_urgent():
+    messages, _ = run(tracker(text="is this normal?", intent="ask_side_effects", urgent=True))
+    assert responses(messages) == ["utter_red_flag_not_normal"]
+    assert "urgent care" in messages[0]["urgent_care_advice"]
+
+
+def test_a_possible_flag_goes_to_staff_without_telling_the_patient(database):
+    possible = {"entity": "safety_mention", "role": "possible", "value": "heart_disease",
+                "kind": "contraindication", "start": 0, "end": 27,
+                "text": "my ticker's been playing up"}  # fmt: skip
+    run(tracker(text="my ticker's been playing up, how much is it?", intent="ask_cost",
+                entities=[possible]))  # fmt: skip
+    escalation = the_escalation(database)
+    assert (escalation.kind, escalation.severity) == ("possible_flag", "normal")
+    assert escalation.categories == ["heart_disease"]
+
+
+# -- the callback -----------------------------------------------------------------------
+
+
+def callback_turn(text: str, **slots: Any):
+    return run(tracker("cost_with_eliquis", text=text, intent="affirm", entities=[], **slots))
+
+
+def test_a_callback_in_four_turns_is_saved_and_read_back(database):
+    run("cost_with_eliquis")
+    messages, events = callback_turn("yes call me", callback_offered=True, caution=True)
+    assert responses(messages) == ["utter_ask_callback_name"]
+    state = {**slots(events), "caution": True}
+    messages, events = callback_turn("Sarah", **state)
+    assert responses(messages) == ["utter_ask_callback_phone"]
+    state |= slots(events)
+    messages, events = callback_turn("07700 900123", **state)
+    assert responses(messages) == ["utter_ask_callback_time"]
+    state |= slots(events)
+    messages, events = callback_turn("asap", **state)
+    assert responses(messages) == ["utter_callback_saved"]
+    assert messages[0]["callback_name"] == "Sarah"
+    escalation = the_escalation(database)
+    assert (escalation.callback_name, escalation.callback_phone, escalation.callback_time) == (
+        "Sarah",
+        "07700900123",
+        "asap",
+    )
+
+
+def test_asking_for_a_call_while_asked_for_the_number_is_not_a_new_request(database):
+    run("cost_with_eliquis")
+    messages, _ = run(
+        tracker(
+            "cost_with_eliquis",
+            text="call me maybe",
+            intent="request_human",
+            entities=[],
+            callback_offered=True,
+            caution=True,
+            callback_step="phone",
+            callback_name="Anna Smith",
+        )
+    )
+    assert responses(messages) == ["utter_callback_invalid_phone", "utter_ask_callback_phone"]
     with database() as session:
-        escalation = session.execute(select(Escalation)).scalar_one()
-    assert escalation.categories == ["unspecified_complication"]
-    assert escalation.severity == "urgent"
+        kinds = session.execute(select(Trigger.kind)).scalars().all()
+    assert kinds == ["contraindication"]
 
 
-def test_unflagged_message_is_silent_and_closes_a_stale_offer(database):
-    messages, events = run(ActionCheckSafety(), "greeting_after_callback_offer")
-    assert messages == []
-    assert events == [SlotSet("callback_offered", False)]
+def test_details_given_at_once_are_saved_at_once(database):
+    messages, _ = callback_turn(
+        "yes, Sarah, 07700900123, after 5pm", callback_offered=True, caution=True
+    )
+    assert responses(messages) == ["utter_callback_saved"]
+    assert the_escalation(database).callback_time == "after 5pm"
+
+
+def test_a_question_inside_the_callback_is_answered_and_the_callback_goes_on():
+    messages, events = run(
+        tracker(
+            text="wait, how much is it?",
+            intent="ask_cost",
+            callback_step="phone",
+            callback_name="Sarah",
+            disclaimer_shown=True,
+        )
+    )
+    assert responses(messages) == ["utter_faq_answer", "utter_ask_callback_phone"]
+    assert "callback_step" not in slots(events)
+
+
+@pytest.mark.parametrize("text", ["stop", "actually no, forget it", "no thanks"])
+def test_the_patient_can_leave_the_callback_in_their_own_words(text):
+    messages, events = run(tracker(text=text, intent="deny", callback_step="name", caution=True))
+    assert responses(messages) == ["utter_callback_declined"]
+    assert slots(events)["callback_step"] is None and slots(events)["callback_done"] is True
+
+
+def test_going_to_urgent_care_instead_gets_the_urgent_advice_again():
+    messages, _ = run(
+        tracker(text="no, I'll go to urgent care", intent="deny", urgent=True,
+                callback_offered=True)
+    )  # fmt: skip
+    assert responses(messages) == ["utter_callback_declined_urgent"]
+
+
+def test_a_phone_number_after_a_flag_starts_the_callback_not_a_new_review(database):
+    messages, events = run(
+        tracker(text="07700 900123", intent="disclose_condition", entities=[], caution=True)
+    )
+    assert responses(messages) == ["utter_ask_callback_name"]
+    assert slots(events)["callback_phone"] == "07700900123"
+    assert count(database, Escalation) == 0
+
+
+# -- everything else --------------------------------------------------------------------
+
+
+def test_another_question_after_an_offer_closes_it(database):
+    messages, events = run("greeting_after_callback_offer")
+    assert responses(messages) == ["utter_disclaimer", "utter_faq_answer"]
+    assert slots(events)["callback_offered"] is False
     assert count(database, Escalation) == 0
 
 
 def test_first_fallback_offers_topics_and_a_person(database):
-    messages, events = run(ActionFallback(), "fallback_first")
+    messages, events = run("fallback_first")
     assert responses(messages) == ["utter_fallback"]
-    assert events == [SlotSet("fallback_count", 1)]
+    assert slots(events) == {"fallback_count": 1}
     assert count(database, Escalation) == 0
 
 
 def test_second_fallback_escalates(database):
-    messages, events = run(ActionFallback(), "fallback_second")
+    messages, events = run("fallback_second")
     assert responses(messages) == ["utter_fallback_again"]
     assert messages[0]["phone"] == "+1 555 0100"
-    assert events == [SlotSet("fallback_count", 2)]
-    with database() as session:
-        assert session.execute(select(Escalation.kind)).scalar_one() == "bot_failed"
+    assert slots(events) == {"fallback_count": 2}
+    assert the_escalation(database).kind == "bot_failed"
 
 
-def test_request_human_escalates_and_gives_the_phone(database):
-    messages, _ = run(ActionRequestHuman(), "request_human")
+def test_a_request_for_a_person_escalates_and_gives_the_phone(database):
+    messages, _ = run("request_human")
     assert responses(messages) == ["utter_handoff"]
     assert messages[0]["clinic_name"] == "Demo Hair Clinic"
-    with database() as session:
-        escalation = session.execute(select(Escalation)).scalar_one()
+    escalation = the_escalation(database)
     assert (escalation.kind, escalation.severity) == ("human_requested", "normal")
 
 
-def test_booking_uses_the_clinic_link():
-    messages, events = run(ActionBookAppointment(), "request_human")
+def test_booking_uses_the_clinic_link_unless_a_clinician_must_review_first():
+    messages, _ = run(tracker(text="how do i book", intent="book_appointment"))
     assert responses(messages) == ["utter_book"]
     assert messages[0]["booking_url"] == "https://example.com/book"
-    assert events == []
+    messages, _ = run(tracker(text="how do i book", intent="book_appointment", caution=True))
+    assert responses(messages) == ["utter_book_needs_review"]
 
 
-def test_callback_details_are_saved_on_the_open_escalation(database):
-    run(ActionCheckSafety(), "red_flag_pus_and_fever")
-    tracker = json.loads((TRACKERS / "callback_complete.json").read_text())
-    tracker["sender_id"] = "t-pus"
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(ActionSaveCallback().run(dispatcher, Tracker.from_dict(tracker), {}))
-    assert responses(dispatcher.messages) == ["utter_callback_saved"]
-    assert events == [SlotSet("callback_offered", False)]
-    with database() as session:
-        escalation = session.execute(select(Escalation)).scalar_one()
-    assert (escalation.callback_name, escalation.callback_phone) == ("Anna Smith", "+15551234567")
-    assert escalation.callback_time == "weekday mornings"
-
-
-def test_declining_the_callback_closes_the_offer():
-    messages, events = run(ActionDeclineCallback(), "callback_complete")
-    assert responses(messages) == ["utter_callback_declined"]
-    assert SlotSet("callback_offered", False) in events
-    assert SlotSet("callback_phone", None) in events
+def test_a_message_in_another_language_gets_the_reply_in_it_and_in_english():
+    language = {"entity": "language", "value": "es"}
+    messages, _ = run(tracker(text="¿cuánto cuesta?", intent="nlu_fallback", entities=[language]))
+    texts = [m["text"] for m in messages]
+    assert "inglés" in texts[0] and "English" in texts[1] and "+1 555 0100" in texts[1]
 
 
 def test_join_phrases():
     assert join_phrases(["a"]) == "a"
     assert join_phrases(["a", "b", "a"]) == "a and b"
     assert join_phrases(["a", "b", "c"]) == "a, b and c"
+
+
+# -- honest when the database fails ------------------------------------------------------
 
 
 @pytest.fixture
@@ -225,60 +425,39 @@ def broken_database(tmp_path, monkeypatch):
 
 
 def test_a_red_flag_that_could_not_be_recorded_is_never_called_flagged(broken_database):
-    messages, events = run(ActionCheckSafety(), "red_flag_pus_and_fever")
+    messages, events = run("red_flag_pus_and_fever")
     assert responses(messages) == ["utter_safety_urgent", "utter_safety_red_flag_unrecorded"]
     assert messages[1]["phone"] == "+1 555 0100"
-    assert events == [], "no callback offer: nothing could store it"
+    assert "callback_offered" not in slots(events), "no offer: nothing could store it"
     assert not WRITES.healthy and WRITES.failed == 1
 
 
 def test_a_contraindication_that_could_not_be_recorded_says_to_call(broken_database):
-    messages, _ = run(ActionCheckSafety(), "cost_with_eliquis")
-    assert responses(messages) == ["utter_safety_contraindication_unrecorded"]
+    messages, _ = run("cost_with_eliquis")
+    assert responses(messages)[0] == "utter_safety_contraindication_unrecorded"
+    assert "utter_safety_offer_callback" not in responses(messages)
 
 
 def test_a_request_for_a_person_that_could_not_be_recorded_says_to_call(broken_database):
-    messages, _ = run(ActionRequestHuman(), "request_human")
+    messages, _ = run("request_human")
     assert responses(messages) == ["utter_handoff_unrecorded"]
 
 
 def test_a_callback_that_could_not_be_saved_is_never_confirmed(broken_database):
-    tracker = json.loads((TRACKERS / "callback_complete.json").read_text())
-    tracker["events"].insert(
-        0,
-        {
-            "event": "user",
-            "text": "pus and fever",
-            "parse_data": {"entities": [{"entity": "red_flag", "value": "fever"}]},
-        },
+    messages, _ = callback_turn(
+        "yes, Sarah, 07700900123, after 5pm", callback_offered=True, urgent=True, caution=True
     )
-    dispatcher = CollectingDispatcher()
-    asyncio.run(ActionSaveCallback().run(dispatcher, Tracker.from_dict(tracker), {}))
-    assert responses(dispatcher.messages) == ["utter_safety_urgent", "utter_callback_not_saved"]
+    assert responses(messages) == ["utter_safety_urgent", "utter_callback_not_saved"]
 
 
 def test_text_a_database_would_reject_is_stored_safely(database):
-    tracker = json.loads((TRACKERS / "cost_with_eliquis.json").read_text())
-    tracker["latest_message"]["text"] = "I take Eliquis\x00, how much\ud800?"
-    dispatcher = CollectingDispatcher()
-    asyncio.run(ActionCheckSafety().run(dispatcher, Tracker.from_dict(tracker), {}))
-    assert responses(dispatcher.messages) == ["utter_safety_contraindication"]
-    with database() as session:
-        stored = session.execute(select(Escalation.message)).scalar_one()
-    assert stored == "I take Eliquis\ufffd, how much\ufffd?"
+    data = load("cost_with_eliquis")
+    data["latest_message"]["text"] = "I take Eliquis\x00, how much\ud800?"
+    messages, _ = run(data)
+    assert responses(messages)[0] == "utter_safety_contraindication"
+    assert the_escalation(database).message == "I take Eliquis\ufffd, how much\ufffd?"
 
 
-def test_a_possible_flag_goes_to_staff_without_telling_the_patient_it_was_flagged(database):
-    tracker = json.loads((TRACKERS / "cost_with_eliquis.json").read_text())
-    tracker["latest_message"]["text"] = "my ticker's been playing up, how much is it?"
-    tracker["latest_message"]["entities"] = [
-        {"entity": "safety_mention", "role": "possible", "value": "heart_disease",
-         "kind": "contraindication", "start": 0, "end": 44, "text": "my ticker's been playing up"},
-    ]  # fmt: skip
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(ActionCheckSafety().run(dispatcher, Tracker.from_dict(tracker), {}))
-    assert dispatcher.messages == [] and events == []
-    with database() as session:
-        escalation = session.execute(select(Escalation)).scalar_one()
-    assert (escalation.kind, escalation.severity) == ("possible_flag", "normal")
-    assert escalation.categories == ["heart_disease"]
+def test_slot_events_are_rasa_events():
+    _, events = run("faq_wash_hair_first_turn")
+    assert all(event == SlotSet(event["name"], event["value"]) for event in events)

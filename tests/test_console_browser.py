@@ -67,14 +67,16 @@ def test_staff_take_over_answer_live_and_hand_back(bot, staff_browser, patient_b
     sign_in(staff, bot.gateway, new_account(bot, "admin", "Dr Lee"))
     assert axe_violations(staff) == []
 
+    red_rows = "//tr[contains(@class,'red')]//a"
+    earlier = len(staff.find_elements(By.XPATH, red_rows))  # other tests' red flags
     fresh_page(patient, bot.gateway + "/")
     open_chat(patient)
     send(patient, "since my session yesterday there's pus and my scalp is hot and red")
     bot_says(patient, "flagged your conversation as urgent")
 
-    row = wait(staff).until(  # no reload: the queue updates itself
-        ec.presence_of_element_located((By.XPATH, "//tr[contains(@class,'red')]//a"))
-    )
+    # No reload: the queue updates itself. Red flags sort oldest first, so ours is last.
+    wait(staff).until(lambda driver: len(driver.find_elements(By.XPATH, red_rows)) > earlier)
+    row = staff.find_elements(By.XPATH, red_rows)[-1]
     shot(staff, "console-queue.png")
     row.click()
     wait(staff).until(ec.presence_of_element_located((By.CSS_SELECTOR, "mark")))
@@ -150,7 +152,12 @@ def test_the_console_works_on_a_phone(bot, staff_browser):
     try:
         sign_in(staff_browser, bot.gateway, new_account(bot))
         width = staff_browser.execute_script("return document.documentElement.scrollWidth")
-        assert width <= 390 + 1, "nothing forces sideways scrolling"
+        wide = staff_browser.execute_script(
+            "return [...document.querySelectorAll('body *')]"
+            ".filter(e => e.getBoundingClientRect().right > 391)"
+            ".map(e => e.tagName + '.' + e.className).slice(0, 8)"
+        )
+        assert width <= 390 + 1, f"nothing forces sideways scrolling: {wide}"
         assert axe_violations(staff_browser) == []
     finally:
         staff_browser.set_window_size(1280, 900)

@@ -13,6 +13,7 @@ from selenium.webdriver.support import expected_conditions as ec
 
 from bot.settings import ROOT
 from tests.browser import (
+    axe_violations,
     bot_says,
     fresh_page,
     make_driver,
@@ -148,3 +149,80 @@ def test_the_widget_works_on_a_clinic_site_of_another_origin(bot, browser, tmp_p
             send(browser, "how much does a session cost?")
             bot_says(browser, "$250")
             assert browser.execute_script("return location.origin") == origin
+
+
+def test_keyboard_focus_escape_and_accessibility(bot, browser):
+    fresh_page(browser, bot.gateway + "/")
+    open_chat(browser)
+    log = browser.find_element(By.CSS_SELECTOR, ".mesobot-log")
+    assert log.get_attribute("aria-label") == "Conversation"
+    close = browser.find_element(By.CSS_SELECTOR, ".mesobot-close")
+    assert close.size["width"] >= 44 and close.size["height"] >= 44
+    send(browser, "can I wash my hair after the treatment?")
+    bot_says(browser, "24 hours")
+    more = wait(browser).until(
+        ec.element_to_be_clickable((By.XPATH, "//div[@class='mesobot-replies']/button"))
+    )
+    ring = browser.execute_script(
+        "arguments[0].focus(); return getComputedStyle(arguments[0]).outlineColor", more
+    )
+    assert ring == "rgb(26, 26, 26)", "a focus ring dark enough to see on white"
+    more.send_keys(Keys.ENTER)
+    bot_says(browser, "hair dye")
+    assert browser.switch_to.active_element.get_attribute("id") == "mesobot-input"
+    assert axe_violations(browser) == []
+    browser.execute_script("document.activeElement.blur(); document.body.focus()")
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+    wait(browser).until(ec.invisibility_of_element_located((By.ID, "mesobot-panel")))
+
+
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (320, 256)], ids=["phone", "zoom-400"])
+def test_the_open_panel_fits_small_windows_and_hides_the_bubble(bot, browser, width, height):
+    browser.set_window_size(width, height)
+    try:
+        fresh_page(browser, bot.gateway + "/")
+        inner = browser.execute_script("return [window.innerWidth, window.innerHeight]")
+        open_chat(browser)
+        panel = browser.execute_script(
+            "return document.getElementById('mesobot-panel').getBoundingClientRect().toJSON()"
+        )
+        assert panel["left"] >= 0 and panel["right"] <= inner[0] + 1
+        form = browser.execute_script(
+            "return document.querySelector('.mesobot-form').getBoundingClientRect().toJSON()"
+        )
+        assert form["left"] >= 0 and form["bottom"] <= inner[1] + 1, "the form stays in view"
+        bubble = browser.find_element(By.CSS_SELECTOR, ".mesobot-bubble")
+        assert bubble.get_attribute("inert") is not None, (
+            "the covered bubble is out of the Tab order"
+        )
+    finally:
+        browser.set_window_size(1280, 900)
+
+
+def test_a_red_flag_then_a_callback_saved_through_the_widget(bot, browser):
+    fresh_page(browser, bot.gateway + "/")
+    open_chat(browser)
+    send(browser, "since my session there's pus coming out of my scalp and I have a fever")
+    bot_says(browser, "flagged your conversation as urgent")
+    yes = wait(browser).until(
+        ec.element_to_be_clickable((By.XPATH, "//button[normalize-space()='Yes, call me back']"))
+    )
+    yes.click()
+    bot_says(browser, "What name should the clinician ask for?")
+    send(browser, "Wren Halloway")
+    bot_says(browser, "What phone number")
+    send(browser, "+44 7700 900777")
+    bot_says(browser, "When is a good time")
+    send(browser, "as soon as possible")
+    bot_says(browser, "A clinician will call you on +447700900777")
+    with bot.sessions() as session:
+        from sqlalchemy import select
+
+        from bot.store.models import Escalation
+
+        saved = session.execute(
+            select(Escalation.callback_name, Escalation.callback_phone).where(
+                Escalation.callback_phone == "+447700900777"
+            )
+        ).one()
+    assert tuple(saved) == ("Wren Halloway", "+447700900777")

@@ -31,13 +31,14 @@ from starlette.responses import (
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bot.console import charts
 from bot.console.auth import ConsoleAuth, Refused, address_of
 from bot.console.bridge import Patients
 from bot.console.passwords import hash_password, new_password
 from bot.console.transcript import build
 from bot.content import Content
 from bot.settings import Settings
-from bot.store import handling, staff
+from bot.store import handling, insight, privacy, staff
 from bot.store.handling import HandlingError, QueueFilter
 from bot.store.models import ROLES
 from bot.store.staff import SignedIn, StaffError
@@ -61,7 +62,11 @@ NOTICES = {
     "resolved": "Resolved. The bot answers again.",
     "added": "Account added.",
     "revoked": "Sessions signed out.",
+    "erased": "The patient's data was erased; the audit log keeps a receipt.",
+    "labelled": "Labelled. It will be part of the next training (python -m bot train).",
 }
+INSIGHT_WEEKS = 12
+UNANSWERED_SHOWN = 100
 
 
 def _pages() -> Environment:
@@ -111,11 +116,15 @@ class Console:
                     Route("/live", self.live),
                     Route("/escalations/{id:int}", self.escalation_page),
                     Route("/escalations/{id:int}/transcript", self.transcript_part),
+                    Route("/escalations/{id:int}/export", self.export),
+                    Route("/escalations/{id:int}/erase", self.erase, methods=["POST"]),
                     Route("/escalations/{id:int}/{act}", self.act, methods=["POST"]),
                     Route("/admin/staff", self.staff_page),
                     Route("/admin/staff", self.add_staff, methods=["POST"]),
                     Route("/admin/staff/{id:int}/{act}", self.change_staff, methods=["POST"]),
                     Route("/admin/audit", self.audit_page),
+                    Route("/admin/insight", self.insight_page),
+                    Route("/admin/insight/label", self.label, methods=["POST"]),
                     Mount("/static", StaticFiles(directory=HERE / "static"), name="console"),
                 ],
             )
@@ -364,6 +373,43 @@ class Console:
         await self.audit(request, session, act, str(form.get("outcome") or ""), **where)
         return self._back(found.id, done)
 
+    async def export(self, request: Request) -> Response:
+        """GET /console/escalations/{id}/export: the patient's data as JSON (admins only)."""
+        session = await self.auth.require(request, admin=True)
+        found = await self._escalation(request)
+        data = await run_in_threadpool(privacy.export, self.db, found.conversation_id)
+        await self.audit(
+            request,
+            session,
+            "export",
+            escalation_id=found.id,
+            conversation_id=found.conversation_id,
+        )
+        name = f"conversation-{found.id}.json"
+        headers = {
+            "Cache-Control": "no-store",
+            "Content-Disposition": f'attachment; filename="{name}"',
+        }
+        return JSONResponse(data, headers=headers)
+
+    async def erase(self, request: Request) -> Response:
+        """POST /console/escalations/{id}/erase: everything about the patient goes (admins)."""
+        session = await self.auth.require(request, admin=True)
+        form = await request.form()
+        self.auth.check_csrf(request, form, session)
+        found = await self._escalation(request)
+        if form.get("confirm") != "yes":
+            raise HTTPException(400, "Tick the box to confirm the erasure.")
+        removed = await run_in_threadpool(privacy.forget, self.db, found.conversation_id)
+        await self.audit(
+            request,
+            session,
+            "erase",
+            f"{removed.total} rows",
+            conversation_id=found.conversation_id,
+        )
+        return RedirectResponse("/console/?done=erased", status_code=303)
+
     @staticmethod
     def _must_own(found: handling.Detail, session: SignedIn) -> None:
         if found.owner_id != session.staff.id or not found.open:
@@ -432,6 +478,59 @@ class Console:
         return self.render(
             request, "audit.html", session, entries=entries, who=who, conversation=conversation
         )
+
+    async def insight_page(self, request: Request) -> Response:
+        """GET /console/admin/insight: what patients ask, what the bot could not answer."""
+        session = await self.auth.require(request, admin=True)
+        since = insight.recent(INSIGHT_WEEKS * 7)
+        asked = await run_in_threadpool(insight.asked_since, self.db, since)
+        kinds, categories = await run_in_threadpool(insight.escalation_counts, self.db, since)
+        labelled = await run_in_threadpool(insight.labelled_texts, self.db)
+        weeks = insight.per_week(asked)
+        topics = sorted({intent for counts in weeks.values() for intent in counts})
+        totals = [(topic, sum(c[topic] for c in weeks.values())) for topic in topics]
+        rates = insight.fallback_rate(asked)
+        unanswered = [a for a in reversed(asked) if not a.understood and a.text not in labelled]
+        await self.audit(request, session, "view_insight")
+        return self.render(
+            request,
+            "insight.html",
+            session,
+            weeks=weeks,
+            topics=topics,
+            asked=asked,
+            unanswered=unanswered[:UNANSWERED_SHOWN],
+            labelled=len(labelled),
+            intents=self.content.intents,
+            kinds_counts=kinds,
+            category_counts=categories,
+            topic_chart=charts.bars("Questions per topic", sorted(totals, key=lambda t: -t[1])),
+            week_chart=charts.line(
+                "Messages per week", [(w, sum(c.values())) for w, c in weeks.items()]
+            ),
+            fallback_chart=charts.line(
+                "Not understood, % of messages", [(w, r * 100) for w, r in rates.items()], "%"
+            ),
+            kind_chart=charts.bars(
+                "Escalations by kind", [(KIND_NAMES.get(k, k), n) for k, n in kinds.most_common()]
+            ),
+            category_chart=charts.bars(
+                "Escalations by category",
+                [(c.replace("_", " "), n) for c, n in categories.most_common()],
+            ),
+        )
+
+    async def label(self, request: Request) -> Response:
+        """POST /console/admin/insight/label: the intent a message should have had."""
+        session = await self.auth.require(request, admin=True)
+        form = await request.form()
+        self.auth.check_csrf(request, form, session)
+        words, intent = str(form.get("text") or ""), str(form.get("intent") or "")
+        if intent not in self.content.intents or not words.strip():
+            raise HTTPException(400, "Choose one of the bot's intents for a message.")
+        await run_in_threadpool(insight.add_label, self.db, words[:4000], intent, session.staff.id)
+        await self.audit(request, session, "label", intent)
+        return RedirectResponse("/console/admin/insight?done=labelled", status_code=303)
 
 
 KIND_NAMES = {

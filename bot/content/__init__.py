@@ -7,13 +7,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+
+import yaml
 
 from bot.content.clinic import Clinic, load_clinic
+from bot.content.dialogue import Dialogue, load_dialogue
 from bot.content.knowledge import Entry, load_knowledge
 from bot.content.languages import Languages, load_languages
 from bot.content.lexicon import SafetyGuide, load_safety_guide
 from bot.content.texts import load_channel_texts
 from bot.settings import Settings, get_settings
+
+
+def load_intents(domain: Path) -> tuple[str, ...]:
+    """The intents domain.yml declares."""
+    with domain.open(encoding="utf-8") as handle:
+        return tuple(str(intent) for intent in yaml.safe_load(handle)["intents"])
 
 
 @dataclass(frozen=True)
@@ -25,6 +35,9 @@ class Content:
     safety: SafetyGuide
     channel_texts: dict[str, str]
     languages: Languages
+    dialogue: Dialogue
+    # Every intent of domain.yml, for labelling messages in the console.
+    intents: tuple[str, ...]
 
     @property
     def faq_intents(self) -> frozenset[str]:
@@ -41,6 +54,8 @@ def load_content(settings: Settings) -> Content:
         safety=load_safety_guide(settings.safety_dir),
         channel_texts=load_channel_texts(settings.channels_file, clinic),
         languages=load_languages(settings.languages_file),
+        dialogue=load_dialogue(settings.dialogue_file),
+        intents=load_intents(settings.training_files[1]),
     )
 
 

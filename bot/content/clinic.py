@@ -83,6 +83,7 @@ class Clinic:
     opening: OpeningHours = field(default_factory=lambda: OpeningHours("UTC", {}))
     on_call: OnCall | None = None
     red_flag_alert_minutes: int = 10
+    retention_days: int | None = None
 
     def template_values(self) -> dict[str, Any]:
         """Values answers may use as {placeholders}; fields left empty are absent."""
@@ -122,6 +123,7 @@ def parse_clinic(raw: object) -> Clinic:
         opening=_opening(raw),
         on_call=_on_call(raw.get("on_call")),
         red_flag_alert_minutes=int(raw.get("red_flag_alert_minutes") or 10),
+        retention_days=int(raw["retention_days"]) if raw.get("retention_days") else None,
     )
 
 

@@ -23,6 +23,7 @@ REQUIRED = (
     "widget_disclaimer",
     "staff_joined",
     "bot_back",
+    "forgotten",
 )
 
 

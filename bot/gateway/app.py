@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import html
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -34,11 +35,13 @@ from bot.gateway.widget import WidgetChannel
 from bot.settings import Settings
 from bot.store.channels import expire_web_sessions
 from bot.store.inbox import failed_count, prune
+from bot.store.privacy import purge
 from bot.store.staff import demo_account_exists
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 HOUSEKEEPING_SECONDS = 3600
+PURGE_SECONDS = 24 * 3600
 # Handled messages are kept this long, only so that a late Telegram redelivery is recognised.
 KEEP_HANDLED = timedelta(days=7)
 
@@ -115,10 +118,16 @@ async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 async def housekeeping(services: Services) -> None:
     """Every hour: forget idle widget sessions and long-handled messages."""
     idle = timedelta(days=services.settings.widget_session_days)
+    last_purge = 0.0
     while True:
         try:
             await run_in_threadpool(expire_web_sessions, services.db, idle)
             await run_in_threadpool(prune, services.db, KEEP_HANDLED)
+            retention = services.content.clinic.retention_days
+            if retention and (time.monotonic() - last_purge > PURGE_SECONDS or not last_purge):
+                removed = await run_in_threadpool(purge, services.db, timedelta(days=retention))
+                last_purge = time.monotonic()
+                log.info("retention: erased %d rows older than %d days", removed.total, retention)
         except Exception:
             log.exception("housekeeping failed; trying again later")
         await asyncio.sleep(HOUSEKEEPING_SECONDS)

@@ -34,6 +34,8 @@ from bot.store.channels import (
 )
 from bot.store.handling import owner_of
 from bot.store.inbox import Message, pending_texts
+from bot.store.privacy import export, forget
+from bot.store.staff import audit
 
 CHANNEL = "web"
 # How long a request waits for the bot's answer before the answer goes over the event stream.
@@ -74,6 +76,8 @@ class WidgetChannel:
             Route("/widget/events/ticket", self.event_ticket, methods=["POST"]),
             Route("/widget/events", self.events, methods=["GET"]),
             Route("/widget/config", self.config, methods=["GET"]),
+            Route("/widget/forget", self.forget, methods=["POST"]),
+            Route("/widget/export", self.export, methods=["GET"]),
         ]
 
     async def start(self) -> None:
@@ -208,6 +212,23 @@ class WidgetChannel:
 
         headers = {**NO_STORE, "X-Accel-Buffering": "no"}
         return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
+
+    async def forget(self, request: Request) -> JSONResponse:
+        """POST /widget/forget: erase this conversation, as the patient asked."""
+        conversation = await self._conversation(request)
+        await run_in_threadpool(forget, self.services.db, conversation)
+        await run_in_threadpool(
+            audit, self.services.db, None, "erase", "widget", None, conversation,
+            "patient asked (widget)", "patient",
+        )  # fmt: skip
+        return JSONResponse({"replies": [Reply(self.texts["forgotten"]).as_json()]})
+
+    async def export(self, request: Request) -> JSONResponse:
+        """GET /widget/export: everything stored about this conversation, as JSON."""
+        conversation = await self._conversation(request)
+        data = await run_in_threadpool(export, self.services.db, conversation)
+        headers = {**NO_STORE, "Content-Disposition": 'attachment; filename="my-conversation.json"'}
+        return JSONResponse(data, headers=headers)
 
     async def config(self, request: Request) -> Response:
         """GET /widget/config: clinic name, colours, disclaimer and limits for the widget."""

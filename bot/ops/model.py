@@ -8,15 +8,38 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.ops.environment import child_env
 from bot.settings import Settings
+from bot.store.db import session_factory
+from bot.store.insight import export_labels
+
+
+def labelled_data(settings: Settings) -> Path | None:
+    """Messages staff labelled in the console, written out as NLU data (None: there are none).
+
+    Read from the database the settings name; a database without the table (not migrated
+    yet) has no labels.
+    """
+    target = settings.run_dir / "nlu" / "labelled.yml"
+    try:
+        return export_labels(session_factory(settings.database_url), target)
+    except SQLAlchemyError:
+        return None
+
+
+def training_data(settings: Settings) -> list[Path]:
+    """The folders and files `rasa train --data` reads."""
+    labelled = labelled_data(settings)
+    return [*settings.training_data, *([labelled] if labelled else [])]
 
 
 def training_inputs(settings: Settings) -> list[Path]:
     """Every file whose content changes what `rasa train` produces."""
     files = list(settings.training_files)
-    for folder in settings.training_data:
-        files.extend(sorted(folder.rglob("*.yml")))
+    for source in training_data(settings):
+        files.extend(sorted(source.rglob("*.yml")) if source.is_dir() else [source])
     return files
 
 
@@ -26,7 +49,8 @@ def fingerprint(settings: Settings) -> str:
 
     digest = hashlib.sha256(rasa_version.encode())
     for path in training_inputs(settings):
-        digest.update(str(path.relative_to(settings.root)).encode())
+        name = path.relative_to(settings.root) if path.is_relative_to(settings.root) else path.name
+        digest.update(str(name).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -52,7 +76,7 @@ def ensure_model(settings: Settings) -> Path:
         print(f"Training the model ({target.name}); this takes a few minutes...", flush=True)
         config, domain = settings.training_files
         command = [sys.executable, "-m", "rasa", "train", "--config", str(config)]
-        command += ["--domain", str(domain), "--data", *map(str, settings.training_data)]
+        command += ["--domain", str(domain), "--data", *map(str, training_data(settings))]
         command += ["--out", str(settings.models_dir), "--fixed-model-name", target.name[:-7]]
         subprocess.run(command, cwd=settings.root, env=child_env(settings), check=True)
     return target

@@ -266,3 +266,17 @@ class AuditEntry(Base):
     conversation_id = Column(String(255), index=True)
     address: Mapped[str] = Column(String(64), nullable=False, default="")
     detail: Mapped[str] = Column(Text, nullable=False, default="")
+
+
+class NluLabel(Base):
+    """A patient message an admin labelled with the intent it should have had (for training)."""
+
+    __tablename__ = "nlu_labels"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    text: Mapped[str] = Column(Text, nullable=False)
+    intent: Mapped[str] = Column(String(64), nullable=False)
+    labelled_by: Mapped[int] = Column(Integer, ForeignKey("staff_users.id"), nullable=False)
+    created_at: Mapped[datetime] = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("text", name="uq_nlu_labels_text"),)

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 import yaml
 
 SUITE_DIR = Path(__file__).resolve().parent
@@ -314,17 +315,21 @@ def _check_callback(wanted: Any, escalations: Sequence[Escalation]) -> list[str]
 
 
 class Bot:
-    """Rasa's REST channel."""
+    """Rasa's gateway channel, as the gateway talks to it (a JWT signed with RASA_TOKEN)."""
 
     def __init__(self, rasa_url: str, token: str | None, timeout: float) -> None:
-        self.url = rasa_url.rstrip("/") + "/webhooks/rest/webhook"
-        self.params = {"token": token} if token else {}
+        self.url = rasa_url.rstrip("/") + "/webhooks/gateway/webhook"
+        self.token = token or ""
         self.client = httpx.Client(timeout=timeout)
+
+    def headers(self) -> dict[str, str]:
+        claims = {"user": {"username": "replay", "role": "admin"}, "exp": int(time.time()) + 300}
+        return {"Authorization": "Bearer " + jwt.encode(claims, self.token, "HS256")}
 
     def send(self, sender: str, message: str) -> list[BotMessage]:
         """Send one patient message; the bot's messages in order."""
         body = {"sender": sender, "message": message, "metadata": {"channel": CHANNEL}}
-        response = self.client.post(self.url, json=body, params=self.params)
+        response = self.client.post(self.url, json=body, headers=self.headers())
         response.raise_for_status()
         replies = response.json()
         messages: list[BotMessage] = []
@@ -503,7 +508,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         description="Replay the patient conversation suite against a running bot.",
     )
     parser.add_argument("--rasa", required=True, help="Rasa server URL, e.g. http://127.0.0.1:5005")
-    parser.add_argument("--token", help="Rasa auth token (sent as ?token=)")
+    parser.add_argument("--token", help="RASA_TOKEN of the running bot (signs the JWT)")
     parser.add_argument("--database-url", help="the bot's database, for escalation checks")
     parser.add_argument("--only", help="run conversations whose name or file contains this")
     parser.add_argument("--quiet", action="store_true", help="print only the summary")

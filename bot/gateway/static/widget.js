@@ -54,7 +54,12 @@
   var close = el("button", { "class": "mesobot-close", type: "button", "aria-label": "Close chat" }, "×");
   header.append(title, close);
   var note = el("p", { "class": "mesobot-note" }, "General information from the clinic, not medical advice.");
-  var log = el("div", { "class": "mesobot-log", role: "log", "aria-live": "polite", "aria-relevant": "additions", tabindex: "0" });
+  // The patient's own data: a copy to keep, or all of it deleted.
+  var mine = el("div", { "class": "mesobot-mine" });
+  var download = el("button", { type: "button", "class": "mesobot-link" }, "Download my conversation");
+  var forget = el("button", { type: "button", "class": "mesobot-link" }, "Delete my conversation");
+  mine.append(download, forget);
+  var log = el("div", { "class": "mesobot-log", role: "log", "aria-label": "Conversation", "aria-live": "polite", "aria-relevant": "additions", tabindex: "0" });
   var replies = el("div", { "class": "mesobot-replies", role: "group", "aria-label": "Suggested replies" });
   var typing = el("div", { "class": "mesobot-typing", role: "status" });
   var form = el("form", { "class": "mesobot-form" });
@@ -62,7 +67,7 @@
   var input = el("textarea", { id: "mesobot-input", rows: "1", maxlength: "4096", placeholder: "Type your question…", autocomplete: "off" });
   var send = el("button", { type: "submit" }, "Send");
   form.append(label, input, send);
-  panel.append(header, note, log, replies, typing, form);
+  panel.append(header, note, mine, log, replies, typing, form);
   root.append(panel, bubble);
   document.body.appendChild(root);
 
@@ -96,7 +101,11 @@
     replies.textContent = "";
     (buttons || []).forEach(function (button) {
       var choice = el("button", { type: "button" }, button.title);
-      choice.addEventListener("click", function () { submit({ button: button.payload }, button.title); });
+      choice.addEventListener("click", function () {
+        // The buttons go away with the choice: keep the keyboard where the next answer is typed.
+        input.focus();
+        submit({ button: button.payload }, button.title);
+      });
       replies.appendChild(choice);
     });
     log.scrollTop = log.scrollHeight;  // the buttons took room from the log
@@ -192,21 +201,48 @@
     }).catch(function (error) { if (error.status === 401) localStorage.removeItem(storageKey); });
   }
 
+  // When the panel covers the page (phones, high zoom) the bubble underneath leaves the Tab order.
+  var covers = window.matchMedia ? window.matchMedia("(max-width: 480px), (max-height: 480px)") : null;
   function open() {
     panel.hidden = false;
+    if (covers && covers.matches) bubble.setAttribute("inert", "");
     bubble.setAttribute("aria-expanded", "true");
     bubble.setAttribute("aria-label", "Close chat");
     input.focus();
   }
   function shut() {
     panel.hidden = true;
+    bubble.removeAttribute("inert");
     bubble.setAttribute("aria-expanded", "false");
     bubble.setAttribute("aria-label", "Open chat");
     bubble.focus();
   }
+  download.addEventListener("click", function () {
+    if (!localStorage.getItem(storageKey)) return;
+    api("GET", "/widget/export").then(function (data) {
+      var file = new Blob([JSON.stringify(data, null, 2)], { type: "application/json" });
+      var link = el("a", { href: URL.createObjectURL(file), download: "my-conversation.json" });
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+    });
+  });
+  forget.addEventListener("click", function () {
+    if (!localStorage.getItem(storageKey)) return;
+    if (!window.confirm("Delete this conversation and everything you told us in it?")) return;
+    api("POST", "/widget/forget").then(function (data) {
+      localStorage.removeItem(storageKey);
+      if (events && events.close) events.close();
+      events = null;
+      log.textContent = "";
+      showBotReplies(data.replies || []);
+      input.focus();
+    });
+  });
   bubble.addEventListener("click", function () { panel.hidden ? open() : shut(); });
   close.addEventListener("click", shut);
-  panel.addEventListener("keydown", function (event) { if (event.key === "Escape") shut(); });
+  // Escape closes the chat wherever the focus is, once it is open.
+  document.addEventListener("keydown", function (event) { if (event.key === "Escape" && !panel.hidden) shut(); });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var text = input.value;

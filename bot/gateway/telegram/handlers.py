@@ -17,6 +17,8 @@ from bot.gateway.buttons import Buttons
 from bot.gateway.telegram.relay import CHANNEL, Relay, conversation_id
 from bot.store import inbox
 from bot.store.channels import add_note
+from bot.store.privacy import forget
+from bot.store.staff import audit
 
 log = logging.getLogger(__name__)
 MEDIA_KINDS = ("photo", "voice", "video", "video_note", "audio")
@@ -56,7 +58,12 @@ class PatientHandlers:
         if message is None:
             return None
         if message.text is not None:
-            commands = {"start": self.start, "help": self.help, "human": self.human}
+            commands = {
+                "start": self.start,
+                "help": self.help,
+                "human": self.human,
+                "forget": self.forget,
+            }
             return commands.get(command_of(message.text) or "", self.text)
         if any(getattr(message, kind) for kind in MEDIA_KINDS):
             return self.media
@@ -93,6 +100,17 @@ class PatientHandlers:
         """/human: ask for a person (an escalation, through Rasa)."""
         if update.effective_chat:
             await self.relay.ask(stored, update.effective_chat.id, HUMAN, button=True)
+
+    async def forget(self, stored: inbox.Message, update: Update) -> None:
+        """/forget: erase everything about this chat (the receipt is the audit log's)."""
+        if update.effective_chat:
+            chat = update.effective_chat.id
+            await run_in_threadpool(forget, self.db, conversation_id(chat))
+            await run_in_threadpool(
+                audit, self.db, None, "erase", "telegram", None, conversation_id(chat),
+                "patient asked (/forget)", "patient",
+            )  # fmt: skip
+            await self.relay.say(chat, self.texts["forgotten"])
 
     async def text(self, stored: inbox.Message, update: Update) -> None:
         """A patient's text message: words for Rasa, whatever they look like."""

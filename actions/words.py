@@ -1,0 +1,51 @@
+"""Reading a patient's message as words: phrases, clauses, questions (pure helpers)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# Where a message turns to another question: "…? and how much", "…, also …".
+_CLAUSE_BREAK = re.compile(r"[?!.;\n]+|,|\band\b|\balso\b|\bplus\b|&|\bas well as\b")
+_QUESTION_START = re.compile(
+    r"^(what|whats|what's|when|how|can|could|do|does|is|are|will|would|should|which|who|why|"
+    r"where|may|any)\b"
+)
+
+
+def fold(text: str) -> str:
+    """Lower case, accents and curly quotes folded, so phrases compare as typed."""
+    text = unicodedata.normalize("NFKD", text.replace("’", "'").replace("‘", "'"))
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+
+
+def words(text: str) -> list[str]:
+    """The words of a text, folded."""
+    return _WORD.findall(fold(text))
+
+
+def has_phrase(tokens: list[str], phrase: str) -> bool:
+    """True when the phrase's words occur together, in order, among the tokens."""
+    wanted = words(phrase)
+    if not wanted:
+        return False
+    size = len(wanted)
+    return any(tokens[i : i + size] == wanted for i in range(len(tokens) - size + 1))
+
+
+def first_phrase(tokens: list[str], phrases: Iterable[str]) -> str | None:
+    """The first of the phrases that occurs among the tokens."""
+    return next((phrase for phrase in phrases if has_phrase(tokens, phrase)), None)
+
+
+def clauses(text: str) -> list[list[str]]:
+    """The message cut where it might turn to another question, each part as words."""
+    parts = [words(part) for part in _CLAUSE_BREAK.split(fold(text))]
+    return [part for part in parts if part]
+
+
+def is_question(text: str) -> bool:
+    """A question mark, or a sentence that starts like one."""
+    return "?" in text or bool(_QUESTION_START.match(fold(text).strip()))
