@@ -10,7 +10,7 @@ UV_VERSION := 0.13.8
 export UV_PYTHON_DOWNLOADS := never
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock train run shell test validate lint bench clean browser
+.PHONY: help install lock train run run-prod shell test validate lint bench clean browser
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -35,6 +35,13 @@ train: install ## Train the Rasa model if data or config changed
 run: install ## Install, train if needed, start every process; Ctrl-C stops them
 	$(PY) -m bot run
 
+# The scaled topology on the PostgreSQL and Redis at hand; each can be set in the environment.
+run-prod: export DATABASE_URL ?= postgresql+psycopg2://postgres@127.0.0.1:5432/mesobot
+run-prod: export REDIS_URL ?= redis://127.0.0.1:6379/1
+run-prod: export RASA_REPLICAS ?= 2
+run-prod: install ## Like run, with 2 Rasa processes on PostgreSQL and Redis
+	$(PY) -m bot run
+
 shell: install ## Chat with the running bot in this terminal (after `make run`)
 	$(PY) -m bot shell
 
@@ -45,6 +52,8 @@ lint: install ## ruff (lint and format) and mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy --explicit-package-bases bench/serving.py bench/report.py bench/profile.py \
+		bench/lock_race.py
 
 AXE_VERSION := 4.10.3
 AXE := $(VENV)/axe-core-$(AXE_VERSION)/axe.min.js
@@ -73,3 +82,7 @@ bench: install ## Run every benchmark on this machine (writes bench/results/)
 	PYTHONPATH=. $(PY) bench/safety_speed.py
 	PYTHONPATH=. $(PY) bench/safety_unseen.py
 	PYTHONPATH=. $(PY) bench/safety_context.py
+	PYTHONPATH=. $(PY) bench/nlu_eval.py
+	PYTHONPATH=. $(PY) bench/serving.py
+	PYTHONPATH=. $(PY) bench/profile.py
+	PYTHONPATH=. $(PY) bench/lock_race.py

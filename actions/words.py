@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 # Where a message turns to another question: "…? and how much", "…, also …".
@@ -26,18 +27,32 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+@lru_cache(maxsize=8192)
+def _spaced(phrase: str) -> str:
+    """The phrase's words between spaces (" call me "), or "" when it has none.
+
+    Words hold no spaces, so a phrase occurs among tokens exactly when its spaced form is in
+    the tokens' spaced form. Cached: the same few hundred phrases are looked up every turn
+    (profiled: re-reading them was a third of the action server's time).
+    """
+    wanted = words(phrase)
+    return f" {' '.join(wanted)} " if wanted else ""
+
+
 def has_phrase(tokens: list[str], phrase: str) -> bool:
     """True when the phrase's words occur together, in order, among the tokens."""
-    wanted = words(phrase)
-    if not wanted:
-        return False
-    size = len(wanted)
-    return any(tokens[i : i + size] == wanted for i in range(len(tokens) - size + 1))
+    wanted = _spaced(phrase)
+    return bool(wanted) and wanted in f" {' '.join(tokens)} "
 
 
 def first_phrase(tokens: list[str], phrases: Iterable[str]) -> str | None:
     """The first of the phrases that occurs among the tokens."""
-    return next((phrase for phrase in phrases if has_phrase(tokens, phrase)), None)
+    spaced = f" {' '.join(tokens)} "
+    for phrase in phrases:
+        wanted = _spaced(phrase)
+        if wanted and wanted in spaced:
+            return phrase
+    return None
 
 
 def clauses(text: str) -> list[list[str]]:

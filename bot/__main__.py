@@ -78,7 +78,7 @@ def run(settings: Settings) -> int:
         print(
             f"\nmesobot is running.\n"
             f"  Demo page with the chat widget: {settings.gateway_url}/\n"
-            f"  Health:                         {settings.gateway_url}/healthz\n"
+            f"  Ready (with reasons):           {settings.gateway_url}/readyz\n"
             f"  Staff console:                  {settings.console_url}\n"
             + (
                 f"                                  user demo, password {demo} (new every run)\n"
@@ -86,7 +86,7 @@ def run(settings: Settings) -> int:
                 else ""
             )
             + f"  Telegram:                       {telegram}\n"
-            f"  Rasa (localhost, JWT only):     {settings.rasa_url}\n"
+            f"  Rasa (localhost, JWT only):     {', '.join(settings.rasa_urls)}\n"
             f"  Chat in a terminal: make shell   (logs in {settings.run_dir / 'logs'})\n"
             f"Press Ctrl-C to stop.",
             flush=True,

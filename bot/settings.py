@@ -56,6 +56,12 @@ class Settings:
     database_url: Annotated[str, Env("DATABASE_URL", "")]
     rasa_host: Annotated[str, Env("RASA_HOST", "127.0.0.1")]
     rasa_port: Annotated[int, Env("RASA_PORT", "5005")]
+    # Rasa processes on consecutive ports from RASA_PORT; more than one needs a shared
+    # database (PostgreSQL) for their tracker store, and REDIS_URL for their lock store.
+    rasa_replicas: Annotated[int, Env("RASA_REPLICAS", "1")]
+    # Rasa's Redis lock store (redis://[:password@]host:port/db); unset: each Rasa process
+    # locks conversations in its own memory.
+    redis_url: Annotated[str | None, Env("REDIS_URL")]
     action_host: Annotated[str, Env("ACTION_SERVER_HOST", "127.0.0.1")]
     action_port: Annotated[int, Env("ACTION_SERVER_PORT", "5055")]
     gateway_host: Annotated[str, Env("GATEWAY_HOST", "127.0.0.1")]
@@ -87,6 +93,9 @@ class Settings:
     rasa_timeout_seconds: Annotated[int, Env("RASA_TIMEOUT_SECONDS", "30")]
     # A widget session unused this long is forgotten (the patient starts a new one).
     widget_session_days: Annotated[int, Env("WIDGET_SESSION_DAYS", "30")]
+    # Bearer token Prometheus sends to /metrics; without it /metrics answers only while the
+    # gateway listens on localhost.
+    metrics_token: Annotated[str | None, Env("METRICS_TOKEN")]
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, root: Path = ROOT) -> Settings:
@@ -110,8 +119,14 @@ class Settings:
 
     @property
     def rasa_url(self) -> str:
-        """Base URL of the Rasa HTTP server."""
-        return f"http://{self.rasa_host}:{self.rasa_port}"
+        """Base URL of the (first) Rasa HTTP server."""
+        return self.rasa_urls[0]
+
+    @property
+    def rasa_urls(self) -> tuple[str, ...]:
+        """Base URLs of every Rasa process, one port each from RASA_PORT up."""
+        count = max(1, self.rasa_replicas)
+        return tuple(f"http://{self.rasa_host}:{self.rasa_port + i}" for i in range(count))
 
     @property
     def action_base_url(self) -> str:
@@ -176,6 +191,8 @@ class Settings:
             found.append("ACTION_SERVER_HOST faces the network: set ACTION_TOKEN")
         if self.production and len(self.secret_key or "") < 32:
             found.append("MESOBOT_ENV=production: set SECRET_KEY (32+ random characters)")
+        if self.rasa_replicas > 1 and self.database_url.startswith("sqlite"):
+            found.append("RASA_REPLICAS > 1 needs a shared DATABASE_URL (PostgreSQL)")
         if self.production and not self.rasa_token:
             found.append("MESOBOT_ENV=production: set RASA_TOKEN, shared by every process")
         return found

@@ -37,11 +37,26 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "DATABASE_TEST_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 )
 
+REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/3")
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+
+def free_port(count: int = 1) -> int:
+    """The first of `count` consecutive TCP ports nothing listens on right now.
+
+    (Rasa replicas listen on RASA_PORT + i.)
+    """
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            first: int = probe.getsockname()[1]
+        try:
+            for port in range(first + 1, first + count):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return first
+    raise RuntimeError("no run of free ports")
 
 
 def settings_for(database_url: str, run_dir: Path, **extra: str) -> Settings:
@@ -80,6 +95,18 @@ def postgres_or_skip() -> str:
             raise
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {error}")
     return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def redis_or_skip() -> None:
+    """Skip (fail under CI) when no Redis answers at REDIS_URL."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
+    except redis.RedisError as error:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"Redis not reachable at {REDIS_URL}: {error}")
 
 
 def drop_postgres(url: str) -> None:

@@ -92,7 +92,7 @@ def test_any_patient_text_gets_an_answer(web, gateway_memory, text):
 
 @FUZZ
 @given(
-    path=st.sampled_from(["/widget/history", "/widget/events", "/widget/config", "/healthz"]),
+    path=st.sampled_from(["/widget/history", "/widget/events", "/widget/config", "/readyz"]),
     token=st.text(max_size=300),
 )
 def test_reading_endpoints_never_answer_5xx(web, gateway_memory, path, token):
@@ -101,7 +101,7 @@ def test_reading_endpoints_never_answer_5xx(web, gateway_memory, path, token):
     headers = {"Authorization": f"Bearer {token}"} if sendable else {}
     response = web.get(path, headers=headers, params={"ticket": token})
     TRIED["widget"] += 1
-    assert response.status_code < 500 or path == "/healthz"
+    assert response.status_code < 500 or path == "/readyz"
 
 
 _updates = itertools.count(9_000_000)
@@ -142,7 +142,7 @@ def test_the_telegram_webhook_never_answers_5xx(telegram_gateway, gateway_memory
 def test_after_the_fuzzing_nothing_is_lost_or_failed(bot, telegram_gateway):
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
-        health = httpx.get(f"{telegram_gateway}/healthz", timeout=30).json()
+        health = httpx.get(f"{telegram_gateway}/readyz", timeout=30).json()
         if health["failed_messages"] == 0 and health["failed_writes"] == 0:
             break
         time.sleep(2)

@@ -47,7 +47,7 @@ def test_webhook_is_registered_with_a_secret(fake_telegram, telegram_gateway):
 
 
 def test_health_shows_webhook_mode(hook):
-    assert hook.get("/healthz").json()["telegram"] == "webhook"
+    assert hook.get("/readyz").json()["telegram"] == "webhook"
 
 
 def test_a_question_gets_the_answer_with_typing_and_buttons(hook, fake_telegram, chat):

@@ -28,19 +28,6 @@ def session_headers(web) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def test_health_reports_all_three(web):
-    response = web.get("/healthz")
-    assert response.status_code == 200
-    assert response.json() == {
-        "gateway": True,
-        "rasa": True,
-        "actions": True,
-        "telegram": "off",
-        "failed_writes": 0,
-        "failed_messages": 0,
-    }
-
-
 def test_demo_page_embeds_the_widget_with_one_tag(web):
     page = web.get("/")
     assert page.status_code == 200

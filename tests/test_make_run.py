@@ -10,8 +10,35 @@ import time
 import httpx
 
 from bot.settings import ROOT
-from tests.conftest import free_port, processes_with
+from tests.conftest import (
+    REDIS_URL,
+    drop_postgres,
+    free_port,
+    postgres_or_skip,
+    processes_with,
+    redis_or_skip,
+)
 from tests.fake_telegram import text_update
+
+
+def start(command: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], list[str]]:
+    """Run the command as a user would, and read its output until it says it is running."""
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    output: list[str] = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        output.append(line)
+        if "Press Ctrl-C to stop." in line:
+            break
+    return process, output
 
 
 def test_make_run_starts_everything_and_ctrl_c_stops_it(model, fake_telegram, tmp_path):
@@ -28,27 +55,13 @@ def test_make_run_starts_everything_and_ctrl_c_stops_it(model, fake_telegram, tm
     }
     env.pop("TELEGRAM_WEBHOOK_URL", None)
     gateway = f"http://127.0.0.1:{env['GATEWAY_PORT']}"
-    process = subprocess.Popen(
-        ["make", "--no-print-directory", "run"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    output: list[str] = []
+    process, output = start(["make", "--no-print-directory", "run"], env)
     try:
-        assert process.stdout is not None
-        for line in process.stdout:
-            output.append(line)
-            if "Press Ctrl-C to stop." in line:
-                break
         text = "".join(output)
         assert "mesobot is running" in text, text
         assert f"http://localhost:{env['GATEWAY_PORT']}/" in text
 
-        health = httpx.get(f"{gateway}/healthz", timeout=10).json()
+        health = httpx.get(f"{gateway}/readyz", timeout=10).json()
         assert health["telegram"] == "polling"
         assert (health["rasa"], health["actions"], health["failed_messages"]) == (True, True, 0)
 
@@ -75,3 +88,45 @@ def test_make_run_starts_everything_and_ctrl_c_stops_it(model, fake_telegram, tm
     while processes_with(str(run_dir)) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert processes_with(str(run_dir)) == [], "processes left behind after Ctrl-C"
+
+
+def test_make_run_prod_starts_two_rasa_processes_on_postgres_and_redis(model, tmp_path):
+    redis_or_skip()
+    database_url = postgres_or_skip()
+    drop_postgres(database_url)  # `make run-prod` creates the database it is given
+    run_dir = tmp_path / "run"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": REDIS_URL,
+        "MESOBOT_RUN_DIR": str(run_dir),
+        "RASA_PORT": str(free_port(2)),
+        "ACTION_SERVER_PORT": str(free_port()),
+        "GATEWAY_PORT": str(free_port()),
+    }
+    env.pop("RASA_REPLICAS", None)
+    for name in ("TELEGRAM_TOKEN", "TELEGRAM_WEBHOOK_URL"):
+        env.pop(name, None)
+    gateway = f"http://127.0.0.1:{env['GATEWAY_PORT']}"
+    process, output = start(["make", "--no-print-directory", "run-prod"], env)
+    try:
+        assert "mesobot is running" in "".join(output), "".join(output)
+        ready = httpx.get(f"{gateway}/readyz", timeout=10).json()
+        assert ready["ready"] is True
+        assert ready["rasa_processes"] == {"up": 2, "of": 2}
+        rendered = (run_dir / f"endpoints-{env['RASA_PORT']}.yml").read_text()
+        assert "lock_store" in rendered and "postgresql" in rendered
+        token = httpx.post(f"{gateway}/widget/session").json()["token"]
+        replies = httpx.post(
+            f"{gateway}/widget/messages",
+            json={"text": "how much does it cost?"},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=60,
+        ).json()["replies"]
+        assert any("$250" in r["text"] for r in replies)
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        rest, _ = process.communicate(timeout=90)
+        output.append(rest)
+        drop_postgres(database_url)
+    assert "Stopped." in "".join(output)

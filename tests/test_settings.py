@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import fields
 
+import pytest
+
 from bot.ops.environment import PROCESS_DEFAULTS, child_env
+from bot.ops.rasa_config import lock_store, render_endpoints
 from bot.settings import ROOT, Settings
 
 
@@ -47,3 +50,29 @@ def test_children_get_the_settings_and_the_process_defaults():
 def test_empty_values_mean_unset():
     settings = Settings.from_env({"RASA_TOKEN": "", "RASA_PORT": ""}, root=ROOT)
     assert settings.rasa_token is None and settings.rasa_port == 5005
+
+
+def test_replicas_listen_on_consecutive_ports_and_need_a_shared_database():
+    env = {"RASA_PORT": "7000", "RASA_REPLICAS": "3"}
+    settings = Settings.from_env(env, root=ROOT)
+    assert settings.rasa_urls == tuple(f"http://127.0.0.1:{p}" for p in (7000, 7001, 7002))
+    assert settings.rasa_url == "http://127.0.0.1:7000"
+    assert any("RASA_REPLICAS" in problem for problem in settings.problems())
+    shared = Settings.from_env({**env, "DATABASE_URL": "postgresql+psycopg2://u@h/db"}, ROOT)
+    assert shared.problems() == []
+
+
+def test_rasa_gets_the_redis_lock_store_only_when_redis_url_is_set():
+    plain = render_endpoints(Settings.from_env({}, root=ROOT))
+    assert "lock_store" not in plain
+    redis = Settings.from_env({"REDIS_URL": "redis://:s%40cret@cache:6380/2"}, root=ROOT)
+    assert render_endpoints(redis)["lock_store"] == {
+        "type": "redis",
+        "url": "cache",
+        "port": 6380,
+        "db": 2,
+        "key_prefix": "mesobot",
+        "password": "s@cret",
+    }
+    with pytest.raises(ValueError):
+        lock_store("http://cache:6379")

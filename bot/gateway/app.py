@@ -1,4 +1,4 @@
-"""The gateway's ASGI app: every patient channel's routes, the demo page, the health check."""
+"""The gateway's ASGI app: every patient channel's routes, the demo page, health and metrics."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
-import httpx
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -26,15 +24,15 @@ from starlette.staticfiles import StaticFiles
 from bot.console.app import Console, login_required
 from bot.console.auth import LoginRequired
 from bot.console.notify import keep_notifying
+from bot.gateway import health
 from bot.gateway.channel import Channel
 from bot.gateway.middleware import RequestLog, SecurityHeaders, WidgetCors
 from bot.gateway.services import Services
 from bot.gateway.staff_bridge import StaffBridge
-from bot.gateway.telegram.channel import TelegramChannel
 from bot.gateway.widget import WidgetChannel
 from bot.settings import Settings
 from bot.store.channels import expire_web_sessions
-from bot.store.inbox import failed_count, prune
+from bot.store.inbox import prune
 from bot.store.privacy import purge
 from bot.store.staff import demo_account_exists
 
@@ -50,37 +48,12 @@ def channels_for(services: Services) -> list[Channel]:
     """The widget always; Telegram when a bot token is configured."""
     channels: list[Channel] = [WidgetChannel(services)]
     if services.settings.telegram_token:
+        # Imported only when used: python-telegram-bot brings apscheduler and pkg_resources,
+        # about 20 MB of a gateway that serves only the widget.
+        from bot.gateway.telegram.channel import TelegramChannel
+
         channels.append(TelegramChannel(services))
     return channels
-
-
-async def action_server_status(services: Services) -> dict[str, Any]:
-    """The action server's own status (with its failed database writes), or down."""
-    async with httpx.AsyncClient(timeout=3) as client:
-        try:
-            response = await client.get(services.settings.action_health_url)
-        except httpx.HTTPError:
-            return {"status": "down"}
-    return response.json() if response.is_success else {"status": "down"}
-
-
-async def health(request: Request) -> JSONResponse:
-    """GET /healthz: the gateway, Rasa and the action server, the channels, lost work."""
-    services: Services = request.app.state.services
-    actions = await action_server_status(services)
-    rasa = await services.rasa.healthy()
-    modes = {channel.name: channel.status() for channel in request.app.state.channels}
-    failed = await run_in_threadpool(failed_count, services.db)
-    body = {
-        "gateway": True,
-        "rasa": rasa,
-        "actions": actions.get("status") != "down",
-        "telegram": modes.get("telegram", "off"),
-        "failed_writes": actions.get("failed_writes", 0),
-        "failed_messages": failed,
-    }
-    healthy = rasa and actions.get("status") == "ok" and not failed
-    return JSONResponse(body, status_code=200 if healthy else 503)
 
 
 async def demo(request: Request) -> HTMLResponse:
@@ -169,7 +142,7 @@ def create_app(settings: Settings) -> Starlette:
                 await asyncio.shield(channel.stop())
             await services.rasa.close()
 
-    routes: list[BaseRoute] = [Route("/", demo), Route("/healthz", health)]
+    routes: list[BaseRoute] = [Route("/", demo), *health.routes()]
     for channel in channels:
         routes.extend(channel.routes())
     routes.extend(console.routes())

@@ -25,7 +25,7 @@ class Channel(Protocol):
         ...
 
     def status(self) -> str:
-        """A word for /healthz: "on", "webhook", "polling", ..."""
+        """A word for /readyz: "on", "webhook", "polling", ..."""
         ...
 
     async def deliver(self, conversation_id: str, line: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from bot.gateway.rasa_client import RasaClient, RasaUnavailable
+from bot.gateway.rasa_client import RasaUnavailable
 from bot.gateway.replies import Reply
 from bot.store import inbox as store
 from bot.store.inbox import Message
@@ -45,19 +45,6 @@ class Outcome:
 
     replies: list[Reply]
     delayed: bool = False
-
-
-async def ask_rasa(
-    rasa: RasaClient, message: Message, text: str, *, button: bool = False
-) -> list[Reply]:
-    """Rasa's replies to the message, sending it only if no earlier attempt reached Rasa."""
-    if message.attempts:
-        found = await rasa.find_turn(message.conversation_id, message.rasa_id)
-        if found is not None:
-            return found
-    return await rasa.send(
-        message.conversation_id, text, message.channel, button=button, message_id=message.rasa_id
-    )
 
 
 class Inbox:
@@ -170,7 +157,7 @@ class Inbox:
                 failures += 1
                 log.exception("handling message %s failed (attempt %d)", message.id, failures)
                 if failures >= MAX_FAILURES:
-                    # Kept, not dropped: operators see it on /healthz and in the log.
+                    # Kept, not dropped: operators see it on /readyz, /metrics and in the log.
                     await run_in_threadpool(store.fail, self.db, message.id)
                     return
             await run_in_threadpool(store.attempted, self.db, message.id)

@@ -22,6 +22,8 @@ class Reply:
 
     text: str
     buttons: tuple[Button, ...] = field(default_factory=tuple)
+    # The domain response it came from ("utter_fallback"), for metrics; never shown.
+    response: str = ""
 
     @classmethod
     def from_rasa(cls, raw: dict[str, Any]) -> Reply:
@@ -30,7 +32,11 @@ class Reply:
             Button(str(b.get("title", "")), str(b.get("payload", "")))
             for b in raw.get("buttons") or []
         )
-        return cls(text=str(raw.get("text") or ""), buttons=buttons)
+        return cls(
+            text=str(raw.get("text") or ""),
+            buttons=buttons,
+            response=str(raw.get("utter_action") or ""),
+        )
 
     def as_json(self) -> dict[str, Any]:
         """For the widget."""

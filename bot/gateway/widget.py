@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.content.texts import MAX_MESSAGE_CHARS
 from bot.gateway.http import NO_STORE, read_json
-from bot.gateway.inbox import Outcome, ask_rasa
+from bot.gateway.inbox import Outcome
 from bot.gateway.rasa_client import RasaUnavailable
 from bot.gateway.replies import Reply
 from bot.gateway.services import Services
@@ -151,7 +151,7 @@ class WidgetChannel:
     async def handle(self, message: Message) -> None:
         """Inbox: get Rasa's replies and hand them to the waiting request or the event stream."""
         button = message.kind == "button"
-        replies = await ask_rasa(self.services.rasa, message, message.body["text"], button=button)
+        replies = await self.services.turns.ask(message, message.body["text"], button=button)
         replies = await self.services.buttons.for_patient(message.conversation_id, replies)
         if not self.services.inbox.answer_waiting(message, Outcome(replies)):
             for line in reply_lines(replies):

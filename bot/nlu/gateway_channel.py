@@ -19,6 +19,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.nlu.entities import BUTTON_SOURCE, PATIENT_SOURCE
+from bot.nlu.tracker_guard import FAILURES, TrackerStoreFailed
 
 log = logging.getLogger(__name__)
 MAX_SENDER = 255
@@ -34,6 +35,18 @@ def authorised(request: Request, secret: str) -> bool:
     except jwt.PyJWTError:
         return False
     return bool(claims.get("user", {}).get("role") == "admin")
+
+
+class NamedOutputChannel(CollectingOutputChannel):
+    """Collects replies like the REST channel, keeping the name of the response each came from."""
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """Collect one bot message; `utter_action` tells the gateway which response it was."""
+        before = len(self.messages)
+        await super().send_response(recipient_id, message)
+        if message.get("utter_action"):
+            for collected in self.messages[before:]:
+                collected["utter_action"] = str(message["utter_action"])
 
 
 class GatewayInput(InputChannel):
@@ -61,7 +74,7 @@ class GatewayInput(InputChannel):
         hook = Blueprint("gateway_webhook", __name__)
 
         async def health(request: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+            return response.json({"status": "ok", **FAILURES.status()})
 
         async def receive(request: Request) -> HTTPResponse:
             if not authorised(request, self.secret):
@@ -83,17 +96,21 @@ class GatewayInput(InputChannel):
                 "channel": str(given.get("channel") or self.name()),
                 "source": BUTTON_SOURCE if body.get("button") is True else PATIENT_SOURCE,
             }
-            collector = CollectingOutputChannel()
-            await on_new_message(
-                UserMessage(
-                    text,
-                    collector,
-                    sender,
-                    input_channel=self.name(),
-                    message_id=message_id,
-                    metadata=metadata,
+            collector = NamedOutputChannel()
+            try:
+                await on_new_message(
+                    UserMessage(
+                        text,
+                        collector,
+                        sender,
+                        input_channel=self.name(),
+                        message_id=message_id,
+                        metadata=metadata,
+                    )
                 )
-            )
+            except TrackerStoreFailed:
+                # Not answered: the gateway keeps the message and sends it again.
+                return response.json({"error": "tracker store unavailable"}, status=503)
             return response.json(collector.messages)
 
         hook.add_route(health, "/", methods=["GET"])

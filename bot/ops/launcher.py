@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
@@ -43,11 +43,14 @@ class Service:
     health_url: str
     log_path: Path
     health_headers: Callable[[], dict[str, str]] = dict
+    # What this process's environment has of its own (a replica's port).
+    env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
 
     def start(self, cwd: Path, env: dict[str, str]) -> None:
         """Start in its own process group, so stopping it also stops its children."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        env = {**env, **self.env}
         # Appended, never wiped: the log of an earlier run is what explains its end.
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
@@ -103,23 +106,28 @@ def action_service(settings: Settings) -> Service:
     )
 
 
-def rasa_service(settings: Settings, model: Path) -> Service:
-    """`rasa run` with the model, the gateway channel and the JWT-protected API."""
+def rasa_service(settings: Settings, model: Path, replica: int = 0) -> Service:
+    """`rasa run` with the model, the gateway channel and the JWT-protected API.
+
+    Replica i listens on RASA_PORT + i; the first keeps the plain name "rasa".
+    """
+    suffix = f"-{replica + 1}" if replica else ""
     return Service(
-        "rasa",
+        f"rasa{suffix}",
         [sys.executable, "-m", "bot.ops.rasa_server", str(model)],
-        f"{settings.rasa_url}/status",
-        settings.run_dir / "logs" / "rasa.log",
+        f"{settings.rasa_urls[replica]}/status",
+        settings.run_dir / "logs" / f"rasa{suffix}.log",
         health_headers=settings.rasa_api_headers,
+        env={"RASA_PORT": str(settings.rasa_port + replica)},
     )
 
 
 def gateway_service(settings: Settings) -> Service:
-    """The gateway; its /healthz is green only once Rasa and the action server answer too."""
+    """The gateway; its /readyz is green only once Rasa and the action server answer too."""
     return Service(
         "gateway",
         [sys.executable, "-m", "bot.ops.gateway_server"],
-        f"http://127.0.0.1:{settings.gateway_port}/healthz",
+        f"http://127.0.0.1:{settings.gateway_port}/readyz",
         settings.run_dir / "logs" / "gateway.log",
     )
 
@@ -133,9 +141,9 @@ class Stack:
 
     @classmethod
     def for_clinic(cls, settings: Settings, model: Path) -> Stack:
-        """Everything `make run` starts: action server, Rasa, gateway."""
-        services = [action_service(settings), rasa_service(settings, model)]
-        return cls(settings, [*services, gateway_service(settings)])
+        """Everything `make run` starts: action server, Rasa (each replica), gateway."""
+        rasas = [rasa_service(settings, model, i) for i in range(len(settings.rasa_urls))]
+        return cls(settings, [action_service(settings), *rasas, gateway_service(settings)])
 
     def start(self, timeout: float = 300) -> None:
         """Start every service and wait until all are healthy (stopping all on failure)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from bot.ops import logs
+from bot.ops import logs, rasa_patches
 from bot.ops.rasa_config import write_endpoints
 from bot.settings import get_settings
 
@@ -19,7 +19,8 @@ def rasa_arguments(model: str) -> list[str]:
     settings = get_settings()
     if not settings.rasa_token:
         raise SystemExit("RASA_TOKEN is not set: Rasa's API must not run without a token.")
-    endpoints = write_endpoints(settings, settings.run_dir / "endpoints.yml")
+    # One file per port: replicas start at once and must not write over each other.
+    endpoints = write_endpoints(settings, settings.run_dir / f"endpoints-{settings.rasa_port}.yml")
     return [
         "run",
         "--model", model,
@@ -38,6 +39,7 @@ def main() -> None:
     if len(sys.argv) != 2:
         raise SystemExit("usage: python -m bot.ops.rasa_server MODEL")
     logs.install(get_settings().log_level)
+    rasa_patches.install()
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *rasa_arguments(sys.argv[1])]

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -18,6 +20,30 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
+def create_database(database_url: str) -> bool:
+    """Create a PostgreSQL database that does not exist yet (SQLite creates its own file).
+
+    Returns True when it was created. Connects to the server's `postgres` database to do it.
+    """
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql" or not url.database:
+        return False
+    engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            found = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
+            ).first()
+            if found:
+                return False
+            quoted = engine.dialect.identifier_preparer.quote(url.database)
+            connection.execute(text(f"CREATE DATABASE {quoted}"))
+            return True
+    finally:
+        engine.dispose()
+
+
 def upgrade(database_url: str) -> None:
-    """Apply every pending migration."""
+    """Create the database if it is missing, then apply every pending migration."""
+    create_database(database_url)
     command.upgrade(alembic_config(database_url), "head")

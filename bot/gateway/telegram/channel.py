@@ -46,7 +46,7 @@ class TelegramChannel:
         )
         texts = services.content.channel_texts
         bot, db = self.app.bot, services.db
-        relay = Relay(bot, services.rasa, services.buttons, texts, db)
+        relay = Relay(bot, services.turns, services.buttons, texts, db)
         services.inbox.register(CHANNEL, PatientHandlers(bot, relay, services.buttons, texts, db))
         self.intake = Intake(services.inbox)
         self._polling: asyncio.Task[None] | None = None

@@ -13,11 +13,10 @@ from telegram.constants import ChatAction
 from telegram.error import Forbidden, TelegramError
 
 from bot.gateway.buttons import Buttons
-from bot.gateway.inbox import ask_rasa
-from bot.gateway.rasa_client import RasaClient
 from bot.gateway.replies import Reply, split_text
 from bot.gateway.telegram.keyboards import keyboard
 from bot.gateway.throttle import ChatThrottle
+from bot.gateway.turns import Turns
 from bot.store import inbox as store
 from bot.store.handling import owner_of
 from bot.store.inbox import Message
@@ -53,11 +52,11 @@ class Relay:
     """Throttle, typing indicator, Rasa, delivery: one chat at a time (the inbox's order)."""
 
     def __init__(
-        self, bot: Bot, rasa: RasaClient, buttons: Buttons, texts: dict[str, str],
+        self, bot: Bot, turns: Turns, buttons: Buttons, texts: dict[str, str],
         db: sessionmaker[Session],
     ) -> None:  # fmt: skip
         self.bot = bot
-        self.rasa = rasa
+        self.turns = turns
         self.buttons = buttons
         self.texts = texts
         self.db = db
@@ -71,7 +70,7 @@ class Relay:
             await asyncio.sleep(delay)
         with contextlib.suppress(TelegramError):
             await self.bot.send_chat_action(chat_id, ChatAction.TYPING)
-        replies = await ask_rasa(self.rasa, message, text, button=button)
+        replies = await self.turns.ask(message, text, button=button)
         replies = await self.buttons.for_patient(conversation_id(chat_id), replies)
         await self.deliver(message, chat_id, replies)
 
