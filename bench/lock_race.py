@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import json
 import os
-import tempfile
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -39,13 +38,14 @@ from sqlalchemy.engine import make_url
 from bench import report
 from bench.serving import RESULTS_DIR, free_port, git, machine, mesobot_model, parse_args
 from bench.serving import read_load as read_serving_load
-from bot.gateway.rasa_client import RasaClient, ranked
+from bot.gateway.rasa_client import RasaClient, RasaUnavailable, ranked
 from bot.ops.launcher import Stack
 from bot.settings import ROOT, Settings
 from bot.store.migrate import upgrade
 
 POSTGRES = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 REDIS = "redis://127.0.0.1:6379/4"
+RUN_DIR = ROOT / ".bench" / "lock_race"
 AT_ONCE = 10  # conversations racing at the same time
 PAIRS = ("how much does a session cost?", "does it hurt?")
 WAYS = {
@@ -85,23 +85,31 @@ async def race(
     processes: dict[str, RasaClient], urls: Sequence[str], pairs: int, routed: bool
 ) -> dict[str, Any]:
     """Send `pairs` conversations two messages at once; count what went wrong."""
-    totals = {"conversations": pairs, "lost": 0, "overlapping": 0, "affected": 0}
+    totals = {"conversations": pairs, "errors": 0, "lost": 0, "overlapping": 0, "affected": 0}
     gate = asyncio.Semaphore(AT_ONCE)
+
+    async def send(url: str, sender: str, text_: str) -> int:
+        """1 when Rasa failed the request (HTTP error), else 0."""
+        try:
+            await processes[url].send(sender, text_, "web", message_id=uuid.uuid4().hex)
+        except RasaUnavailable:
+            return 1
+        return 0
 
     async def one() -> None:
         sender = f"race-{uuid.uuid4().hex[:12]}"
         owner = ranked(sender, urls)[0]
         targets = [owner, owner] if routed else list(urls)
         async with gate:
-            await asyncio.gather(
-                *(
-                    processes[url].send(sender, text_, "web", message_id=uuid.uuid4().hex)
-                    for url, text_ in zip(targets, PAIRS, strict=True)
-                )
+            failed = await asyncio.gather(
+                *(send(url, sender, text_) for url, text_ in zip(targets, PAIRS, strict=True))
             )
-            found = anomalies(await processes[owner].events(sender), len(PAIRS))
-        totals["lost"] += found["lost"]
-        totals["overlapping"] += found["overlapping"]
+            found = {
+                "errors": sum(failed),
+                **anomalies(await processes[owner].events(sender), len(PAIRS)),
+            }
+        for key, value in found.items():
+            totals[key] += value
         totals["affected"] += 1 if any(found.values()) else 0
 
     await asyncio.gather(*(one() for _ in range(pairs)))
@@ -143,8 +151,8 @@ def markdown(result: dict[str, Any]) -> str:
     for way, label in WAYS.items():
         found = result[way]
         rows.append(
-            f"| {label} | {found['conversations']} | {found['affected']} | {found['lost']} | "
-            f"{found['overlapping']} |"
+            f"| {label} | {found['conversations']} | {found['affected']} | {found['errors']} | "
+            f"{found['lost']} | {found['overlapping']} |"
         )
     return "\n".join(
         [
@@ -152,9 +160,9 @@ def markdown(result: dict[str, Any]) -> str:
             f"two Rasa processes, PostgreSQL tracker store, Redis lock store; each conversation "
             f"gets two messages at the same moment, {AT_ONCE} conversations at a time._",
             "",
-            "| how the two messages are sent | conversations | affected | user messages lost "
-            "| turns run at once |",
-            "|---|---|---|---|---|",
+            "| how the two messages are sent | conversations | affected | requests failed "
+            "| user messages lost | turns run at once |",
+            "|---|---|---|---|---|---|",
             *rows,
             "",
         ]
@@ -171,11 +179,11 @@ def main(argv: list[str] | None = None) -> int:
     database_url = os.environ.get("DATABASE_URL") or fresh_database()
     created = not os.environ.get("DATABASE_URL")
     try:
-        with tempfile.TemporaryDirectory(prefix="mesobot-race-") as run_dir:
-            settings = settings_for(Path(run_dir), database_url, os.environ.get("REDIS_URL", REDIS))
-            upgrade(settings.database_url)
-            with Stack.for_clinic(settings, model):
-                measured = asyncio.run(measure(settings, args.pairs))
+        # The run's logs stay in .bench/lock_race/logs/: they say why requests failed.
+        settings = settings_for(RUN_DIR, database_url, os.environ.get("REDIS_URL", REDIS))
+        upgrade(settings.database_url)
+        with Stack.for_clinic(settings, model):
+            measured = asyncio.run(measure(settings, args.pairs))
     finally:
         if created:
             drop(database_url)

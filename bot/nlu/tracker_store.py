@@ -47,6 +47,13 @@ class CachedSQLTrackerStore(SQLTrackerStore):
 
     def __init__(self, *args: Any, cache_size: int = DEFAULT_SIZE, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            # SQLAlchemy 1.4 opens a new SQLite connection for every session (NullPool): keep
+            # one per thread instead (Rasa uses the store from its event loop's thread).
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = sa.create_engine(url, poolclass=sa.pool.SingletonThreadPool)
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self._cache: OrderedDict[str, Cached] = OrderedDict()
         self._size = int(cache_size)
         self.hits = 0
@@ -84,21 +91,25 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             return
         await self.stream_events(tracker)
         new = list(tracker.events)[stored:]
-        with self.session_scope() as session:
-            for event in new:
-                data = event.as_dict()
-                session.add(
-                    self.SQLEvent(
-                        sender_id=tracker.sender_id,
-                        type_name=event.type_name,
-                        timestamp=data.get("timestamp"),
-                        intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
-                        action_name=data.get("name"),
-                        data=json.dumps(data),
-                    )
+        rows = []
+        for event in new:
+            data = event.as_dict()
+            rows.append(
+                self.SQLEvent(
+                    sender_id=tracker.sender_id,
+                    type_name=event.type_name,
+                    timestamp=data.get("timestamp"),
+                    intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
+                    action_name=data.get("name"),
+                    data=json.dumps(data),
                 )
+            )
+        with self.session_scope() as session:
+            session.add_all(rows)
+            session.flush()  # the ids: the newest is what the next turn checks against
+            ids = [row.id for row in rows if row.id is not None]
+            newest = max(ids) if ids else self._newest_id(session, tracker.sender_id)
             session.commit()
-            newest = self._newest_id(session, tracker.sender_id)
         # A tracker saved again later in the same turn continues from here.
         setattr(tracker, STORED, len(tracker.events))
         if any(isinstance(event, SessionStarted) for event in new):
