@@ -417,6 +417,7 @@ def test_join_phrases():
 def broken_database(tmp_path, monkeypatch):
     """A database that cannot be written: the directory of its file does not exist."""
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'missing' / 'x.db'}")
+    monkeypatch.setattr("bot.store.retry.PAUSES", (0.0, 0.0, 0.0, 0.0))  # it never comes back
     get_settings.cache_clear()
     WRITES.__init__()
     yield

@@ -46,6 +46,7 @@ def test_readiness_reports_every_part_and_no_reasons(web):
         "tracker_store_failures": 0,
         "actions": True,
         "database": True,
+        "redis": "off",
         "telegram": "off",
         "failed_writes": 0,
         "failed_messages": 0,

@@ -1,5 +1,8 @@
 """Processes killed mid-conversation: the action server, Rasa and the gateway, each SIGKILLed.
 
+Rasa's Redis lock store is configured and Redis is down throughout, so the conversation is also
+answered while Redis is down.
+
 A private stack (its own SQLite and ports), so killing its processes disturbs no other test.
 The patient talks through the widget over real HTTP the whole time.
 """
@@ -21,13 +24,16 @@ from bot.ops.launcher import Service, Stack
 from bot.store.db import session_factory
 from bot.store.migrate import upgrade
 from bot.store.models import Escalation, Trigger
-from tests.conftest import settings_for
+from tests.conftest import free_port, settings_for
 
 
 @pytest.fixture(scope="module")
 def stack(model, tmp_path_factory) -> Iterator[Stack]:
     run_dir = tmp_path_factory.mktemp("stack-restarts")
-    settings = settings_for(f"sqlite:///{run_dir / 'mesobot.db'}", run_dir)
+    # Rasa's Redis lock store configured, and Redis down the whole time: Rasa locks each
+    # conversation in its own memory instead (bot/nlu/lock_store.py).
+    dead_redis = f"redis://127.0.0.1:{free_port()}/0"
+    settings = settings_for(f"sqlite:///{run_dir / 'mesobot.db'}", run_dir, REDIS_URL=dead_redis)
     upgrade(settings.database_url)
     with Stack.for_clinic(settings, model) as running:
         yield running
@@ -116,7 +122,8 @@ def test_a_conversation_survives_each_process_being_killed(stack: Stack) -> None
         assert "time" in texts(say(client, token, "+1 555 123 4567")).lower()
         saved = say(client, token, "weekday mornings")
         assert "+15551234567" in texts(saved)
-        assert client.get("/readyz").status_code == 200
+        ready = client.get("/readyz")
+        assert ready.status_code == 200 and ready.json()["redis"] == "down"
 
     with db() as session:
         escalations = session.execute(select(Escalation)).scalars().all()

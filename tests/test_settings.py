@@ -7,7 +7,7 @@ from dataclasses import fields
 import pytest
 
 from bot.ops.environment import PROCESS_DEFAULTS, child_env
-from bot.ops.rasa_config import lock_store, render_endpoints
+from bot.ops.rasa_config import LOCK_STORE, lock_store, render_endpoints
 from bot.settings import ROOT, Settings
 
 
@@ -67,11 +67,12 @@ def test_rasa_gets_the_redis_lock_store_only_when_redis_url_is_set():
     assert "lock_store" not in plain
     redis = Settings.from_env({"REDIS_URL": "redis://:s%40cret@cache:6380/2"}, root=ROOT)
     assert render_endpoints(redis)["lock_store"] == {
-        "type": "redis",
+        "type": LOCK_STORE,
         "url": "cache",
         "port": 6380,
         "db": 2,
         "key_prefix": "mesobot",
+        "socket_timeout": 1,
         "password": "s@cret",
     }
     with pytest.raises(ValueError):

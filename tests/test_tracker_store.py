@@ -21,7 +21,8 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.nlu.tracker_store import CachedSQLTrackerStore
+from bot.nlu import tracker_store as store_module
+from bot.nlu.tracker_store import NEWEST, STORED, CachedSQLTrackerStore
 from bot.ops.rasa_config import TRACKER_STORE, tracker_store
 
 DOMAIN = Domain.from_dict({"slots": {"topic": {"type": "text", "mappings": [{"type": "custom"}]}}})
@@ -137,3 +138,49 @@ def test_the_cache_keeps_only_the_most_recent_conversations(db):
     for sender in ("a", "b", "c"):
         run(cached.retrieve(sender))
     assert (cached.hits, cached.misses) == (2, 4)
+
+
+def test_a_write_between_reading_and_saving_is_kept_and_not_cached(db):
+    """Another request (a staff pause, another process) wrote while this turn ran."""
+    cached, plain = stores(db)
+    run(cached.save(started("patient")))
+    tracker = run(cached.retrieve("patient"))
+    turn(tracker, "hi")
+    run(cached.save(tracker))
+    mine = run(cached.retrieve("patient"))  # a cache hit
+    elsewhere = run(plain.retrieve("patient"))
+    turn(elsewhere, "paused by staff")
+    run(plain.save(elsewhere))
+    turn(mine, "my next question")
+    run(cached.save(mine))
+    again = run(cached.retrieve("patient"))
+    assert same(again, run(plain.retrieve("patient")))
+    assert "paused by staff" in [e.text for e in again.events if isinstance(e, UserUttered)]
+
+
+def test_a_save_repeated_after_it_committed_stores_nothing_twice(db):
+    """The tracker store guard retries a save whose commit went through but was not confirmed."""
+    cached, plain = stores(db)
+    run(cached.save(started("patient")))
+    tracker = run(cached.retrieve("patient"))
+    turn(tracker, "hi")
+    marks = {name: getattr(tracker, name) for name in (STORED, NEWEST)}
+    run(cached.save(tracker))
+    for name, value in marks.items():  # as if the first attempt had raised after its commit
+        setattr(tracker, name, value)
+    run(cached.save(tracker))
+    texts = [e.text for e in run(plain.retrieve("patient")).events if isinstance(e, UserUttered)]
+    assert texts == ["hi"]
+
+
+def test_a_conversation_idle_for_half_an_hour_leaves_memory(db, monkeypatch):
+    cached, _ = stores(db)
+    later = time.monotonic() + 1801
+    for sender in ("old", "new"):
+        run(cached.save(started(sender)))
+        tracker = run(cached.retrieve(sender))
+        turn(tracker, "hi")
+        if sender == "new":  # half an hour after "old" had its last turn
+            monkeypatch.setattr(store_module.time, "monotonic", lambda: later)
+        run(cached.save(tracker))
+    assert list(cached._cache) == ["new"]

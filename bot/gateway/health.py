@@ -36,6 +36,19 @@ async def action_server_status(services: Services) -> dict[str, Any]:
     return response.json() if response.is_success else {"status": "down"}
 
 
+def redis_status(redis_url: str | None) -> str:
+    """Rasa's Redis lock store: off (not configured), up or down."""
+    if not redis_url:
+        return "off"
+    import redis  # type: ignore[import-untyped]
+
+    try:
+        redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        return "down"
+    return "up"
+
+
 async def live(request: Request) -> JSONResponse:
     """GET /healthz: the gateway process answers."""
     return JSONResponse({"status": "ok"})
@@ -50,6 +63,8 @@ async def ready(request: Request) -> JSONResponse:
     database = await run_in_threadpool(database_answers, services.db)
     failed = await run_in_threadpool(failed_count, services.db) if database else 0
     modes = {channel.name: channel.status() for channel in request.app.state.channels}
+    # Not a reason: while Redis is down, Rasa locks each conversation in its own memory.
+    redis = await run_in_threadpool(redis_status, services.settings.redis_url)
     reasons = []
     if not rasa:
         reasons.append("Rasa does not answer or has no model loaded")
@@ -73,6 +88,7 @@ async def ready(request: Request) -> JSONResponse:
         "tracker_store_failures": sum(p["tracker_store_failures"] for p in processes),
         "actions": actions.get("status") != "down",
         "database": database,
+        "redis": redis,
         "telegram": modes.get("telegram", "off"),
         "failed_writes": actions.get("failed_writes", 0),
         "failed_messages": failed,

@@ -8,20 +8,23 @@ the patient is told once that the reply is delayed, and the message is retried w
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
 
+from bot.gateway.db_calls import db_call
 from bot.gateway.rasa_client import RasaUnavailable
 from bot.gateway.replies import Reply
 from bot.store import inbox as store
 from bot.store.inbox import Message
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
 # A message whose handling keeps failing for another reason than Rasa being away.
 MAX_FAILURES = 5
@@ -75,7 +78,7 @@ class Inbox:
         external_id: str | None = None,
     ) -> Message | None:
         """Store a message and start handling it; None when it was received before."""
-        message = await run_in_threadpool(
+        message = await db_call(
             store.accept, self.db, channel, conversation_id, kind, body, external_id
         )
         if message is not None:
@@ -110,7 +113,7 @@ class Inbox:
 
     async def resume(self) -> None:
         """After a start: handle every message stored but not handled before."""
-        for conversation_id in await run_in_threadpool(store.pending_conversations, self.db):
+        for conversation_id in await db_call(store.pending_conversations, self.db):
             self.wake(conversation_id)
 
     async def stop(self) -> None:
@@ -129,7 +132,7 @@ class Inbox:
         try:
             while True:
                 self._dirty.discard(conversation_id)
-                message = await run_in_threadpool(store.next_pending, self.db, conversation_id)
+                message = await self._until_stored(store.next_pending, self.db, conversation_id)
                 if message is None:
                     if conversation_id in self._dirty:
                         continue
@@ -142,13 +145,13 @@ class Inbox:
         handler = self.handlers.get(message.channel)
         if handler is None:
             log.error("no handler for channel %s (message %s)", message.channel, message.id)
-            await run_in_threadpool(store.fail, self.db, message.id)
+            await self._until_stored(store.fail, self.db, message.id)
             return
         failures = 0
         while True:
             try:
                 await handler.handle(message)
-                await run_in_threadpool(store.finish, self.db, message.id)
+                await self._until_stored(store.finish, self.db, message.id)
                 return
             except RasaUnavailable:
                 if message.attempts == 0:
@@ -158,11 +161,25 @@ class Inbox:
                 log.exception("handling message %s failed (attempt %d)", message.id, failures)
                 if failures >= MAX_FAILURES:
                     # Kept, not dropped: operators see it on /readyz, /metrics and in the log.
-                    await run_in_threadpool(store.fail, self.db, message.id)
+                    await self._until_stored(store.fail, self.db, message.id)
                     return
-            await run_in_threadpool(store.attempted, self.db, message.id)
-            message = await run_in_threadpool(store.get, self.db, message.id)
+            await self._until_stored(store.attempted, self.db, message.id)
+            message = await self._until_stored(store.get, self.db, message.id)
             await self._sleep(BACKOFF[min(message.attempts, len(BACKOFF)) - 1])
+
+    async def _until_stored(self, function: Callable[..., T], *args: Any) -> T:
+        """The inbox's own bookkeeping (next, finished, attempted), tried until the database
+        takes it: a worker that gave up would leave a message unanswered, and a lost "finished"
+        would send an answered message to Rasa again."""
+        for waited in itertools.count():
+            try:
+                return await db_call(function, *args)
+            except SQLAlchemyError as error:
+                log.error(
+                    "inbox %s waits for the database (%s)", function.__name__, type(error).__name__
+                )
+                await self._sleep(BACKOFF[min(waited, len(BACKOFF) - 1)])
+        raise AssertionError("unreachable")
 
     @staticmethod
     async def _tell_delayed(handler: Handler, message: Message) -> None:

@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from bot.content.texts import MAX_MESSAGE_CHARS
+from bot.gateway.db_calls import db_call
 from bot.gateway.http import NO_STORE, read_json
 from bot.gateway.inbox import Outcome
 from bot.gateway.rasa_client import RasaUnavailable
@@ -96,7 +97,7 @@ class WidgetChannel:
 
     async def _conversation(self, request: Request) -> str:
         """The caller's conversation, from its secret token; 401 for anything unknown."""
-        conversation = await run_in_threadpool(
+        conversation = await db_call(
             web_conversation, self.services.db, bearer(request), self.max_idle
         )
         if conversation is None:

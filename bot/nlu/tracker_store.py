@@ -9,13 +9,17 @@ conversation since; otherwise it reads from the database as Rasa does. The datab
 only truth: several Rasa processes share it, and a cache miss costs what a plain read costs.
 
 A tracker leaves the cache when it is handed out, so a turn that fails half-way cannot leave
-a changed tracker behind; it comes back only after its events were stored. A turn that starts
-a new conversation session is not cached (Rasa reads only the newest session).
+a changed tracker behind; it comes back only after its events were stored. Before storing, the
+conversation's newest event is checked again: if anything else wrote to it since the tracker
+was read (or an earlier attempt of the same save committed), Rasa's own save stores what is
+missing and nothing is cached. A turn that starts a new conversation session is not cached
+(Rasa reads only the newest session).
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -27,10 +31,14 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 # Conversations kept between turns; a tracker of a few dozen turns is some tens of kilobytes.
 DEFAULT_SIZE = 500
+# A conversation without a turn for this long leaves memory (an erased one included).
+IDLE_SECONDS = 30 * 60
 
 
-# Set on each tracker this store hands out or saves: how many of its events are stored.
+# Set on each tracker this store hands out or saves: how many of its events are stored, and
+# the id of the conversation's newest stored event when it was read or last saved.
 STORED = "_mesobot_stored_events"
+NEWEST = "_mesobot_newest_id"
 
 
 @dataclass
@@ -40,6 +48,7 @@ class Cached:
     tracker: DialogueStateTracker
     newest_id: int
     events: int
+    at: float
 
 
 class CachedSQLTrackerStore(SQLTrackerStore):
@@ -70,23 +79,40 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The cached tracker when no event was stored since, else Rasa's read."""
         cached = self._cache.pop(sender_id, None)
-        # Changed since it was saved (a turn that failed after saving once): not the stored state.
-        if cached is not None and len(cached.tracker.events) == cached.events:
-            with self.session_scope() as session:
-                if self._newest_id(session, sender_id) == cached.newest_id:
-                    self.hits += 1
-                    return cached.tracker
+        with self.session_scope() as session:
+            newest = self._newest_id(session, sender_id)
+        # Reused only when nothing was stored since it was saved, and nothing changed it since
+        # (a turn that failed after saving once changed it without storing).
+        if (
+            cached is not None
+            and newest == cached.newest_id
+            and len(cached.tracker.events) == cached.events
+        ):
+            self.hits += 1
+            return cached.tracker
         self.misses += 1
         tracker = await super().retrieve(sender_id)
         if tracker is not None:
             setattr(tracker, STORED, len(tracker.events))
+            setattr(tracker, NEWEST, newest)
         return tracker
+
+    def _unchanged(self, tracker: DialogueStateTracker) -> bool:
+        """True when the conversation's newest stored event is the one the tracker last saw."""
+        with self.session_scope() as session:
+            return self._newest_id(session, tracker.sender_id) == getattr(tracker, NEWEST, None)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the events the tracker gained since it was read, then cache it."""
         stored = getattr(tracker, STORED, None)
-        if stored is None or stored > len(tracker.events):
+        if stored is None or stored > len(tracker.events) or not self._unchanged(tracker):
+            # Not read here, or something else wrote to the conversation since it was read
+            # (or an earlier attempt of this save committed): Rasa's own save, which stores
+            # what the database does not have yet, and no caching.
             self._cache.pop(tracker.sender_id, None)
+            for mark in (STORED, NEWEST):
+                if hasattr(tracker, mark):
+                    delattr(tracker, mark)
             await super().save(tracker)
             return
         await self.stream_events(tracker)
@@ -112,9 +138,14 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             session.commit()
         # A tracker saved again later in the same turn continues from here.
         setattr(tracker, STORED, len(tracker.events))
+        setattr(tracker, NEWEST, newest)
         if any(isinstance(event, SessionStarted) for event in new):
             return  # Rasa reads only the newest session: the next turn reads it so too
-        self._cache[tracker.sender_id] = Cached(tracker, newest, len(tracker.events))
+        now = time.monotonic()
+        self._cache[tracker.sender_id] = Cached(tracker, newest, len(tracker.events), now)
         self._cache.move_to_end(tracker.sender_id)
-        while len(self._cache) > self._size:
+        stale = now - IDLE_SECONDS
+        while self._cache and (
+            len(self._cache) > self._size or next(iter(self._cache.values())).at < stale
+        ):
             self._cache.popitem(last=False)

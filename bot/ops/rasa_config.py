@@ -33,18 +33,26 @@ def tracker_store(database_url: str) -> dict[str, Any]:
     return store
 
 
+# Rasa's Redis lock store, falling back to memory while Redis is down (bot/nlu/lock_store.py).
+LOCK_STORE = "bot.nlu.lock_store.ResilientRedisLockStore"
+
+
 def lock_store(redis_url: str) -> dict[str, Any]:
     """Rasa's Redis lock store, so Rasa processes sharing a tracker store lock alike."""
     url = urlsplit(redis_url)
     if url.scheme not in ("redis", "rediss"):
         raise ValueError("REDIS_URL must be redis://host:port/db")
     store: dict[str, Any] = {
-        "type": "redis",
+        "type": LOCK_STORE,
         "url": url.hostname or "127.0.0.1",
         "port": url.port or 6379,
         "db": int(url.path.strip("/") or 0),
         "key_prefix": "mesobot",
+        # Seconds: a Redis that hangs costs a turn this much before the fallback takes over.
+        "socket_timeout": 1,
     }
+    if url.username:
+        store["username"] = unquote(url.username)
     if url.password:
         store["password"] = unquote(url.password)
     if url.scheme == "rediss":

@@ -11,10 +11,11 @@ from bot.store.health import WRITES
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-PAUSES = (0.2, 1.0)
+# About 6 s in all: long enough for a database that restarts or fails over.
+PAUSES = (0.2, 1.0, 2.0, 3.0)
 
 
-def committed(write: Callable[[], T], what: str, attempts: int = 3) -> T | None:
+def committed(write: Callable[[], T], what: str, attempts: int = 5) -> T | None:
     """The write's result once it committed; None when every attempt failed.
 
     Any exception counts: SQLAlchemy's, and the plain ValueError a driver raises on data it
