@@ -52,7 +52,7 @@ lint: install ## ruff (lint and format) and mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	$(VENV)/bin/mypy --explicit-package-bases bench/serving.py bench/report.py bench/profile.py \
+	$(VENV)/bin/mypy --explicit-package-bases bench/serving.py bench/report.py bench/hotspots.py \
 		bench/lock_race.py
 
 AXE_VERSION := 4.10.3
@@ -84,5 +84,5 @@ bench: install ## Run every benchmark on this machine (writes bench/results/)
 	PYTHONPATH=. $(PY) bench/safety_context.py
 	PYTHONPATH=. $(PY) bench/nlu_eval.py
 	PYTHONPATH=. $(PY) bench/serving.py
-	PYTHONPATH=. $(PY) bench/profile.py
+	PYTHONPATH=. $(PY) bench/hotspots.py
 	PYTHONPATH=. $(PY) bench/lock_race.py

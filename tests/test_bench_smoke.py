@@ -95,3 +95,9 @@ def test_lock_race_runs_and_routing_keeps_every_turn(model: Path, tmp_path: Path
     data = json.loads((tmp_path / "lock_race.json").read_text())
     assert data["lock_store_only"]["conversations"] == data["routed"]["conversations"] == 6
     assert data["routed"]["lost"] == data["routed"]["overlapping"] == 0
+
+
+def test_no_bench_script_hides_a_standard_library_module():
+    """A script's folder comes first on sys.path: bench/profile.py broke cProfile for the rest."""
+    names = {path.stem for path in (ROOT / "bench").glob("*.py")}
+    assert not names & set(sys.stdlib_module_names)
