@@ -36,10 +36,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench import report
-from bench.serving import RESULTS_DIR, free_port, git, machine, mesobot_model, parse_args
+from bench.serving import RESULTS_DIR, git, machine, mesobot_model, parse_args
 from bench.serving import read_load as read_serving_load
 from bot.gateway.rasa_client import RasaClient, RasaUnavailable, ranked
-from bot.ops.launcher import Stack
+from bot.ops.launcher import Stack, free_port
 from bot.settings import ROOT, Settings
 from bot.store.migrate import upgrade
 

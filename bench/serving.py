@@ -26,7 +26,6 @@ import os
 import platform
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -49,7 +48,7 @@ import yaml
 from bench import report
 from bot.gateway.rasa_client import RasaClient
 from bot.gateway.throttle import TokenBuckets
-from bot.ops.launcher import Service, Stack
+from bot.ops.launcher import Service, Stack, free_port
 from bot.ops.model import ensure_model
 from bot.settings import ROOT, Settings
 from bot.store.migrate import upgrade
@@ -162,25 +161,6 @@ def parse_args(argv: list[str] | None, load: Load) -> Options:
         out=out.resolve(),
         model=args.model,
     )
-
-
-def free_port(count: int = 1) -> int:
-    """The first of `count` consecutive TCP ports nothing listens on right now.
-
-    (Rasa replicas listen on RASA_PORT + i.)
-    """
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            first: int = probe.getsockname()[1]
-        try:
-            for port in range(first + 1, first + count):
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return first
-    raise RuntimeError("no run of free ports")
 
 
 def new_sender() -> str:

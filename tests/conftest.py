@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.ops.launcher import Stack, gateway_service
+from bot.ops.launcher import Stack, free_port, gateway_service
 from bot.ops.model import ensure_model
 from bot.settings import ROOT, Settings
 from bot.store.db import session_factory
@@ -38,25 +37,6 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 
 REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/3")
-
-
-def free_port(count: int = 1) -> int:
-    """The first of `count` consecutive TCP ports nothing listens on right now.
-
-    (Rasa replicas listen on RASA_PORT + i.)
-    """
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            first: int = probe.getsockname()[1]
-        try:
-            for port in range(first + 1, first + count):
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return first
-    raise RuntimeError("no run of free ports")
 
 
 def settings_for(database_url: str, run_dir: Path, **extra: str) -> Settings:

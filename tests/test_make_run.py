@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import httpx
 
@@ -19,6 +20,33 @@ from tests.conftest import (
     redis_or_skip,
 )
 from tests.fake_telegram import text_update
+
+
+def run_env(run_dir: Path, **settings: str) -> dict[str, str]:
+    """The user's environment with a private run folder and free ports (RASA_REPLICAS and
+    Telegram left to each test)."""
+    env = {
+        **os.environ,
+        "MESOBOT_RUN_DIR": str(run_dir),
+        "RASA_PORT": str(free_port()),
+        "ACTION_SERVER_PORT": str(free_port()),
+        "GATEWAY_PORT": str(free_port()),
+    }
+    for name in ("RASA_REPLICAS", "TELEGRAM_TOKEN", "TELEGRAM_WEBHOOK_URL"):
+        env.pop(name, None)
+    return {**env, **settings}
+
+
+def ask_the_cost(gateway: str) -> list[str]:
+    """The widget's answer to a cost question, as its reply texts."""
+    token = httpx.post(f"{gateway}/widget/session").json()["token"]
+    replies = httpx.post(
+        f"{gateway}/widget/messages",
+        json={"text": "how much does it cost?"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=60,
+    ).json()["replies"]
+    return [reply["text"] for reply in replies]
 
 
 def start(command: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], list[str]]:
@@ -43,17 +71,12 @@ def start(command: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str
 
 def test_make_run_starts_everything_and_ctrl_c_stops_it(model, fake_telegram, tmp_path):
     run_dir = tmp_path / "run"
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
-        "MESOBOT_RUN_DIR": str(run_dir),
-        "RASA_PORT": str(free_port()),
-        "ACTION_SERVER_PORT": str(free_port()),
-        "GATEWAY_PORT": str(free_port()),
-        "TELEGRAM_TOKEN": "456:POLL",
-        "TELEGRAM_API_URL": fake_telegram.base_url,
-    }
-    env.pop("TELEGRAM_WEBHOOK_URL", None)
+    env = run_env(
+        run_dir,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'run.db'}",
+        TELEGRAM_TOKEN="456:POLL",
+        TELEGRAM_API_URL=fake_telegram.base_url,
+    )
     gateway = f"http://127.0.0.1:{env['GATEWAY_PORT']}"
     process, output = start(["make", "--no-print-directory", "run"], env)
     try:
@@ -65,14 +88,7 @@ def test_make_run_starts_everything_and_ctrl_c_stops_it(model, fake_telegram, tm
         assert health["telegram"] == "polling"
         assert (health["rasa"], health["actions"], health["failed_messages"]) == (True, True, 0)
 
-        token = httpx.post(f"{gateway}/widget/session").json()["token"]
-        replies = httpx.post(
-            f"{gateway}/widget/messages",
-            json={"text": "how much does it cost?"},
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=60,
-        ).json()["replies"]
-        assert any("$250" in r["text"] for r in replies)
+        assert any("$250" in text for text in ask_the_cost(gateway))
 
         fake_telegram.updates.append(text_update(777001, 31337, "does it hurt?"))
         sent = fake_telegram.sent_to(31337, count=2, timeout=60)  # disclaimer, answer
@@ -95,18 +111,9 @@ def test_make_run_prod_starts_two_rasa_processes_on_postgres_and_redis(model, tm
     database_url = postgres_or_skip()
     drop_postgres(database_url)  # `make run-prod` creates the database it is given
     run_dir = tmp_path / "run"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": REDIS_URL,
-        "MESOBOT_RUN_DIR": str(run_dir),
-        "RASA_PORT": str(free_port(2)),
-        "ACTION_SERVER_PORT": str(free_port()),
-        "GATEWAY_PORT": str(free_port()),
-    }
-    env.pop("RASA_REPLICAS", None)
-    for name in ("TELEGRAM_TOKEN", "TELEGRAM_WEBHOOK_URL"):
-        env.pop(name, None)
+    env = run_env(
+        run_dir, DATABASE_URL=database_url, REDIS_URL=REDIS_URL, RASA_PORT=str(free_port(2))
+    )
     gateway = f"http://127.0.0.1:{env['GATEWAY_PORT']}"
     process, output = start(["make", "--no-print-directory", "run-prod"], env)
     try:
@@ -116,14 +123,7 @@ def test_make_run_prod_starts_two_rasa_processes_on_postgres_and_redis(model, tm
         assert ready["rasa_processes"] == {"up": 2, "of": 2}
         rendered = (run_dir / f"endpoints-{env['RASA_PORT']}.yml").read_text()
         assert "lock_store" in rendered and "postgresql" in rendered
-        token = httpx.post(f"{gateway}/widget/session").json()["token"]
-        replies = httpx.post(
-            f"{gateway}/widget/messages",
-            json={"text": "how much does it cost?"},
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=60,
-        ).json()["replies"]
-        assert any("$250" in r["text"] for r in replies)
+        assert any("$250" in text for text in ask_the_cost(gateway))
     finally:
         os.killpg(process.pid, signal.SIGINT)
         rest, _ = process.communicate(timeout=90)

@@ -6,6 +6,7 @@ import contextlib
 import ctypes
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -25,6 +26,25 @@ class StartupError(RuntimeError):
 
 
 PR_SET_PDEATHSIG = 1
+
+
+def free_port(count: int = 1) -> int:
+    """The first of `count` consecutive free TCP ports, for a stack beside others (tests, bench).
+
+    (Rasa replicas listen on RASA_PORT + i.)
+    """
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            first: int = probe.getsockname()[1]
+        try:
+            for port in range(first + 1, first + count):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return first
+    raise RuntimeError("no run of free ports")
 
 
 def _die_with_parent() -> None:
