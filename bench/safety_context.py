@@ -7,10 +7,11 @@ match is affirmed, negated, hypothetical or about someone else changes:
     family (other experiencer), hypothetical, historical and possible all mean "not affirmed";
   - ConText, without historical/possible: the same, but historical and possible mentions count
     as affirmed (the contract counts "I might be pregnant" and a past heart attack).
-Scored on the unseen batch (halves A and B and all of it), the second blind batch (unseen2.yml,
-read for round 2's tuning of our rules, never of ConText's) and the labelled set. Writes
-bench/results/safety_context.json and prints the table for bench/SAFETY.md.
-Run: `PYTHONPATH=. .venv/bin/python bench/safety_context.py` (add `--dev` to leave half B out).
+Scored on the unseen batch (halves A and B and all of it), the blind batches unseen2.yml and
+unseen3.yml (read for rounds 2 and 4 of our rules, never of ConText's), unseen4.yml (read by
+neither: the fair comparison) and the labelled set. Writes bench/results/safety_context.json
+and prints the table for bench/SAFETY.md.
+Run: `PYTHONPATH=. .venv/bin/python bench/safety_context.py` (add `--dev` to leave unseen4 out).
 """
 
 from __future__ import annotations
@@ -30,7 +31,14 @@ from spacy.tokens import Doc, Span
 from bot.nlu.assertion import AFFIRMED, HYPOTHETICAL, NEGATED, OTHER_PERSON
 from bot.nlu.detector import SafetyDetector, StatusRule
 from bot.settings import ROOT
-from tests.safety.metrics import load_labelled, load_unseen, load_unseen2, score_found
+from tests.safety.metrics import (
+    load_labelled,
+    load_unseen,
+    load_unseen2,
+    load_unseen3,
+    load_unseen4,
+    score_found,
+)
 
 RESULTS = ROOT / "bench" / "results" / "safety_context.json"
 GROUP = "safety_matches"
@@ -85,10 +93,15 @@ def measure(flags_of: Callable[[str], set[str]], sets: dict[str, list[dict]]) ->
 
 def main() -> None:
     dev = "--dev" in sys.argv
-    sets = {"unseen_A": load_unseen("A")}
-    if not dev:
-        sets |= {"unseen_B": load_unseen("B"), "unseen_all": load_unseen()}
+    sets = {
+        "unseen_A": load_unseen("A"),
+        "unseen_B": load_unseen("B"),
+        "unseen_all": load_unseen(),
+    }
     sets["unseen2"] = load_unseen2()
+    sets["unseen3"] = load_unseen3()
+    if not dev:
+        sets["unseen4_unread"] = load_unseen4()
     sets["labelled"] = load_labelled()
     detector = SafetyDetector(ROOT / "data" / "safety")
     methods: dict[str, Callable[[str], set[str]]] = {

@@ -5,10 +5,11 @@ second net.
   - rules + possible: a category also counts as found when the second net reports it as a
     "possible" safety_mention (what staff would see; not part of the contract's recall);
   - net alone: the second net's own categories at its threshold, for scale.
-Half A of the unseen batch was read for error analysis, half B was not; the second blind batch
-(unseen2.yml) was scored once before round 2 (the figures kept in UNSEEN2_BEFORE) and then read
-whole; the labelled set is also part of the net's training data, so its "with net" figures are
-not a held-out measure.
+Blind batches, each written without reading the flagger and scored once before it was read:
+unseen.yml (half A read in round 1, half B in round 3), unseen2.yml (read in round 2; its blind
+figures in UNSEEN2_BEFORE), unseen3.yml (read in round 4; UNSEEN3_BEFORE) and unseen4.yml, which
+is never read: the honest figure. The labelled set is also part of the net's training data, so
+its "with net" figures are not a held-out measure.
 Writes bench/results/safety_unseen.json.
 Run: `PYTHONPATH=. .venv/bin/python bench/safety_unseen.py`.
 """
@@ -21,7 +22,14 @@ from datetime import datetime, timezone
 
 from bot.nlu.safety_flagger import POSSIBLE, SafetyFlagger
 from bot.settings import ROOT
-from tests.safety.metrics import load_labelled, load_unseen, load_unseen2, score_found
+from tests.safety.metrics import (
+    load_labelled,
+    load_unseen,
+    load_unseen2,
+    load_unseen3,
+    load_unseen4,
+    score_found,
+)
 
 RESULTS = ROOT / "bench" / "results" / "safety_unseen.json"
 CONTRACT = ("contraindication", "red_flag")
@@ -51,6 +59,18 @@ UNSEEN2_BEFORE = {
     },
 }
 
+# unseen3.yml scored once with the round 2 code (commit 054bef2) before round 4 read it, with its
+# labels as written (unseen3_NOTES.md; two antiplatelet rows were relabelled afterwards).
+UNSEEN3_BEFORE = {
+    "rules": {
+        "recall": 0.895,
+        "precision": 0.839,
+        "false_flags_negated": 0.229,
+        "false_flags_hypothetical": 0.19,
+        "false_flags_third_party": 0.171,
+    },
+}
+
 
 def main() -> None:
     flagger = SafetyFlagger({"lexicon_dir": str(ROOT / "data" / "safety"), "second_net": True})
@@ -75,6 +95,8 @@ def main() -> None:
         "unseen_B": load_unseen("B"),
         "unseen_all": load_unseen(),
         "unseen2": load_unseen2(),
+        "unseen3": load_unseen3(),
+        "unseen4_unread": load_unseen4(),
         "labelled": load_labelled(),
     }
     results = {
@@ -93,6 +115,7 @@ def main() -> None:
         "rows": {name: len(rows) for name, rows in sets.items()},
         "results": results,
         "unseen2_before_round_2": UNSEEN2_BEFORE,
+        "unseen3_before_round_4": UNSEEN3_BEFORE,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(output, indent=2) + "\n")

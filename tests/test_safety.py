@@ -231,6 +231,77 @@ def test_round_two_kinds_of_message(detector, text, expected):
     assert {m.category for m in affirmed(detector, text)} == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Rounds 3 and 4 (bench/SAFETY.md): each kind in words of my own, not a batch's row.
+        # Head injuries and sores placed on the head.
+        ("I split my head open on the car boot last week", {"scalp_infection_or_lesion"}),
+        (
+            "had 5 stitches after a fall, are they ok for the needles?",
+            {"scalp_infection_or_lesion"},
+        ),
+        ("there's a cyst on the top of my head", {"scalp_infection_or_lesion"}),
+        ("my psoriasis has gone really sore lately", {"scalp_infection_or_lesion"}),
+        ("If my eczema flares up the week before, do I reschedule?", set()),
+        # Severe pain in the patient's order of telling, and a score on its own.
+        ("the headache was that bad I was vomiting all night after the session", {"severe_pain"}),
+        ("is it normal to hurt this much after? easily 8/10", {"severe_pain"}),
+        # Hair loss told without the word.
+        ("since the treatment my fringe is looking really sparse", {"hair_loss_after_treatment"}),
+        ("3 sessions in and there are gaps at the temples", {"hair_loss_after_treatment"}),
+        ("bits are falling out from the root after the meso", {"hair_loss_after_treatment"}),
+        # A reaction, not an infection, and not an allergy, after a session.
+        (
+            "after my session I got an allergic reaction to something, face puffy",
+            {"allergic_reaction"},
+        ),
+        ("since the injections I've come up in hives on my neck", {"allergic_reaction"}),
+        ("rash spreading down my back since yesterday's treatment", {"allergic_reaction"}),
+        # An allergy told by what the substance does.
+        ("plasters bring me out in a rash", {"allergy"}),
+        ("penicillin makes my lips swell", {"allergy"}),
+        ("I'm allergic to aspirin", {"allergy"}),
+        ("intolerant to nuts, they make my throat tight", {"allergy"}),
+        # Conditions in other words.
+        ("two lines on the stick this morning!", {"pregnancy"}),
+        ("he's still breastfed at night", {"breastfeeding"}),
+        ("I'm still feeding her myself at 10 months", {"breastfeeding"}),
+        ("liver scarring from years of drinking, is that a problem?", {"liver_disease"}),
+        ("had an MI two years ago", {"heart_disease"}),
+        ("Tengo una válvula mecánica", {"heart_disease"}),
+        # Over now.
+        ("my apixaban finished last month", set()),
+        ("I was on clexane after surgery but haven't used it since June", set()),
+        ("Allergies? none. Pregnant? nope", set()),
+        ("we lost the baby in spring, so not pregnant now", set()),
+        ("the eczema healed up in the summer", set()),
+        ("my kidney results went back up and the GP says normal again", set()),
+        ("Dejé la heparina el mes pasado", set()),
+        # Hypothetical: what the patient has read, what to do if, the clinic's list.
+        ("I heard about people losing hair after meso, is it true?", set()),
+        ("what should I do if my face swells after?", set()),
+        ("If your scalp got infected, would you give antibiotics?", set()),
+        ("Would pregnancy be a problem if we have another baby next year?", set()),
+        ("Is diabetes on your form as a reason not to treat?", set()),
+        ("when do I phone you about a fever after?", set()),
+        # Someone else, also without "my".
+        ("Neighbour is on warfarin and wants to know if she can come", set()),
+        ("Hubby has diabetes, can he book?", set()),
+        ("one of the lads at work takes xarelto", set()),
+        ("my cousin had an infection after injections, pus everywhere", set()),
+        ("Asking for my aunt: type 1, on insulin, would you treat her?", set()),
+        ("asking for my daughter, 22, who has psoriasis", set()),
+        # Not the condition.
+        ("I'm a renal nurse, can I book a Saturday?", set()),
+        ("the bruise from the needle is turning yellow now", set()),
+        ("cardiology discharged me last year with a clean bill of health", set()),
+    ],
+)
+def test_round_three_and_four_kinds_of_message(detector, text, expected):
+    assert {m.category for m in affirmed(detector, text)} == expected
+
+
 def test_non_affirmed_mentions_are_still_reported(detector):
     (mention,) = detector.detect("my mum takes warfarin")
     assert (mention.category, mention.status, mention.cue) == (

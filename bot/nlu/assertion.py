@@ -136,11 +136,17 @@ def _negation(
 
 def _other_person(mention: Span, scope: Scope, cues: Cues) -> Span | None:
     start, end = mention
+    # Between someone else and a contraindication, only the patient as a subject ("my mum
+    # and I are diabetic") or "my" right before it ("my mum says my diabetes") takes the
+    # mention back: "one of the regulars at my barbershop takes Eliquis" is the regular's. A
+    # complication is the patient's on any first person ("my friend says my scalp looks infected").
+    person = "first_person" if scope.kind == RED_FLAG else "self_subject"
     for cue in cues.of("third_party"):
         if (
             _inside(cue, scope.clause)
             and cue[1] <= start
-            and not _first_person_between(cues, cue[1], start)
+            and not _first_person_between(cues, cue[1], start, person)
+            and not _owned(mention, scope, cues)
             # "me and my husband are expecting"
             and not any(0 <= cue[0] - with_me[1] <= 1 for with_me in cues.of("self_and"))
             # "I'm a patient at the clinic"
@@ -151,6 +157,13 @@ def _other_person(mention: Span, scope: Scope, cues: Cues) -> Span | None:
     for cue in cues.of("third_party_after"):
         if cue[0] == end and not describes_self:
             return cue
+    # "For my mum: she's type 2, on gliclazide": a clause with no one in it goes on about the
+    # person named before it in the sentence, unless the patient comes in between.
+    earlier = [
+        c for c in cues.of("third_party") if _inside(c, scope.sentence) and c[1] <= scope.clause[0]
+    ]
+    if earlier and not _first_person_between(cues, earlier[-1][1], end):
+        return earlier[-1]
     return None
 
 
@@ -161,6 +174,11 @@ def _owned(mention: Span, scope: Scope, cues: Cues) -> bool:
 
 def _hypothetical(mention: Span, scope: Scope, cues: Cues) -> Span | None:
     start, end = mention
+    # "if my scalp psoriasis flares before a session": the flare is not one now, even though
+    # the condition is the patient's.
+    flare = [c for c in cues.of("flare_after") if c[0] == end]
+    if flare and any(_inside(c, scope.clause) and c[1] <= start for c in cues.of("conditional")):
+        return flare[0]
     if _owned(mention, scope, cues):
         return None  # the patient has it
     described = cues.of("self_description")
@@ -172,6 +190,13 @@ def _hypothetical(mention: Span, scope: Scope, cues: Cues) -> Span | None:
             continue  # "I'm a woman on warfarin": the group word is the patient
         before = cue[1] <= start and not _first_person_between(cues, cue[1], start)
         if before or _overlaps(cue, [mention]):
+            return cue
+    # "would breastfeeding be a problem if I have another baby?"
+    ahead = [c for c in cues.of("future_condition") if _inside(c, scope.sentence)]
+    for cue in ahead:
+        if (scope.question_end and cue[0] >= end) or (
+            _inside(cue, scope.clause) and cue[1] <= start
+        ):
             return cue
     later = [c for c in cues.of("future_time") if _inside(c, scope.sentence)]
     for cue in cues.of("if_self") if later else ():
@@ -191,11 +216,14 @@ def _hypothetical(mention: Span, scope: Scope, cues: Cues) -> Span | None:
         scope.after_question
         and _opens_with(cues, "example_list", sentence)
         and not _first_person_between(cues, sentence[0], sentence[1])
+        and not any(_inside(c, sentence) for c in cues.of("measured"))
     ):
         # "which conditions would rule me out? Like diabetes, heart stuff"
         return next(c for c in cues.of("example_list") if c[0] == sentence[0])
     pointed = any(0 <= start - c[1] <= 1 for c in cues.of("deictic"))
-    if scope.kind == RED_FLAG and not pointed:
+    # "is it normal to hurt this much after? easily 8/10": the patient answers with a measure.
+    measured = any(c[0] >= sentence[1] and c[1] <= end for c in cues.of("measured"))
+    if scope.kind == RED_FLAG and not pointed and not measured:
         # "what are the signs of an infection?", "is it normal to have a fever after?"; not
         # "there's pus, is that normal?" (the question comes after the report) nor a sentence
         # with the patient in it outside the question's own words ("how do I know if").
@@ -256,6 +284,9 @@ def revise(
       GP puts me on them") is hypothetical.
     - An old episode followed by a denial of the same category now ("had a reaction to a
       plaster as a kid but I'm not allergic to anything now") is over.
+    - A mention told after someone else's in the same sentence, with no first person between
+      them or in its own clause, is theirs too ("my sister got an infection, red hot and pus
+      everywhere").
     """
     revised = list(statuses)
     denials: dict[str, list[int]] = {}  # where each category is negated, in reading order
@@ -275,6 +306,20 @@ def revise(
             ahead = [c for c in cues.of("prospective") if not _inside(c, scope.sentence)]
             if ahead:
                 revised[index] = (HYPOTHETICAL, ahead[0])
+    for index, (mention, scope) in enumerate(zip(mentions, scopes, strict=True)):
+        if revised[index][0] != AFFIRMED:
+            continue
+        for other in range(index):
+            status, cue = revised[other]
+            if (
+                status == OTHER_PERSON
+                and _inside(mentions[other], scope.sentence)
+                and mentions[other][1] <= mention[0]
+                and not _first_person_between(cues, mentions[other][1], mention[0])
+                and not _first_person_between(cues, scope.clause[0], scope.clause[1])
+            ):
+                revised[index] = (OTHER_PERSON, cue)
+                break
     # Longest first among those that start together, so a container is seen before its parts.
     widest: int | None = None  # the mention read so far that reaches furthest
     for index in sorted(range(len(mentions)), key=lambda i: (mentions[i][0], -mentions[i][1])):
@@ -310,8 +355,11 @@ def assess(
         cue = old[0] if old else None
     if cue is None:
         # "had gestational diabetes with my first but it went away"
+        pseudo = cues.of("pseudo_negation")  # "has gone raw" has not gone
         later = [
-            c for c in cues.of("resolved") if _inside(c, scope.sentence) and c[0] >= mention[1]
+            c
+            for c in cues.of("resolved")
+            if _inside(c, scope.sentence) and c[0] >= mention[1] and not _overlaps(c, pseudo)
         ]
         cue = later[0] if later else None
     if cue is not None:

@@ -25,7 +25,8 @@ SPLIT_UP_TO = 30
 # Clause ends that join two words when written without spaces ("sister-in-law").
 INFIXES = frozenset({"-", "/"})
 # What may stand between a mention and a negation after it: "allergies: none", "diabetes - no".
-JOINERS = frozenset({":", "-", "–", "—", "="})
+# "?" for a checklist answered in turn: "Pregnant? nope".
+JOINERS = frozenset({":", "-", "–", "—", "=", "?"})
 # Decides the status of each (category, token start, token end) match in a doc.
 StatusRule = Callable[[Doc, list[tuple[str, int, int]]], list[tuple[str, Span | None]]]
 # Matcher key suffix of the terms that mean another category after treatment.
@@ -55,6 +56,24 @@ class Mention:
     def affirmed(self) -> bool:
         """True when the patient states it about themselves, now."""
         return self.status == AFFIRMED
+
+
+def _without_nested(mentions: list[Mention]) -> list[Mention]:
+    """Drop a mention read inside a longer one of another category: "the itchy rash is
+    spreading everywhere" is an allergic reaction, not also an infection ("rash is spreading"),
+    and "an allergic reaction to something from today's session" is not also an allergy."""
+
+    def nested(inner: Mention, outer: Mention) -> bool:
+        return (
+            outer.category != inner.category
+            # a complication is never hidden by a contraindication ("a boil on my scalp")
+            and not (inner.kind == "red_flag" and outer.kind != "red_flag")
+            and outer.start <= inner.start
+            and inner.end <= outer.end
+            and outer.end - outer.start > inner.end - inner.start
+        )
+
+    return [m for m in mentions if not any(nested(m, other) for other in mentions)]
 
 
 def _words(norm: object) -> list[str]:
@@ -212,7 +231,7 @@ class SafetyDetector:
             )
         if not about_treatment and self._has_beside:
             mentions = self._read_beside(mentions, doc, folded, bool(cues.of("past_episode")))
-        return mentions
+        return _without_nested(mentions)
 
     def affirmed(self, text: str) -> list[Mention]:
         """Only the mentions the patient states about themselves, now."""
@@ -342,6 +361,14 @@ class SafetyDetector:
                 close = [t.i for t in doc[token.i + 1 : token.i + 5] if t.text == ")"]
                 if close:
                     aside.update((token.i, close[0]))
+            # "my son, 19, who has impetigo": an age between commas is an aside too.
+            if (
+                token.text == ","
+                and token.i + 2 < len(doc)
+                and doc[token.i + 1].like_num
+                and doc[token.i + 2].text == ","
+            ):
+                aside.update((token.i, token.i + 2))
         for token in doc:
             if token.i in aside:
                 continue

@@ -15,6 +15,8 @@ from bot.nlu.detector import Mention, SafetyDetector
 LABELLED = Path(__file__).parent / "labelled.yml"
 UNSEEN = Path(__file__).parent / "unseen.yml"
 UNSEEN2 = Path(__file__).parent / "unseen2.yml"
+UNSEEN3 = Path(__file__).parent / "unseen3.yml"
+UNSEEN4 = Path(__file__).parent / "unseen4.yml"
 MUST_NOT_FLAG = ("negated", "hypothetical", "third_party")
 
 
@@ -44,6 +46,19 @@ def load_unseen2() -> list[dict]:
     """The second blind batch (see unseen2_NOTES.md): scored once before round 2, then read
     whole for error analysis, so its figures after round 2 are training figures."""
     with UNSEEN2.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def load_unseen3() -> list[dict]:
+    """The third blind batch (see unseen3_NOTES.md): scored once, then read whole in round 4,
+    so its figures after round 4 are training figures."""
+    with UNSEEN3.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def load_unseen4() -> list[dict]:
+    """The fourth blind batch (see unseen4_NOTES.md): scored, never read; the honest figure."""
+    with UNSEEN4.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
 
 
