@@ -45,6 +45,7 @@ from typing import Any
 
 import yaml
 
+from bench import report
 from bot.ops.environment import PROCESS_DEFAULTS, child_env
 from bot.ops.model import ensure_model, model_path
 from bot.settings import ROOT, Settings
@@ -318,17 +319,128 @@ def markdown_table(results: dict[str, Any]) -> str:
         " held-out | training s | model MB |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+
+    def optional(value: Any, digits: int) -> str:
+        return "–" if value is None else f"{value:.{digits}f}"
+
     for name, found in systems.items():
         real = found["real"]
         lines.append(
             f"| {name} | {real['accuracy']:.3f} | {real['accuracy_strict']:.3f} |"
             f" {real['macro_f1']:.3f} | {real['off_topic_handled']:.3f} |"
             f" {real['fallback_rate_in_scope']:.3f} |"
-            f" {found.get('heldout', {}).get('accuracy', float('nan')):.3f} |"
-            f" {found.get('training_seconds', float('nan')):.0f} |"
-            f" {found.get('model_mb', float('nan'))} |"
+            f" {optional(found.get('heldout', {}).get('accuracy'), 3)} |"
+            f" {optional(found.get('training_seconds'), 0)} |"
+            f" {optional(found.get('model_mb'), 1)} |"
         )
     return "\n".join(lines)
+
+
+NOT_FAQ = ("out_of_scope", "book_appointment", "report_complication")
+
+
+def readme_block(results: dict[str, Any]) -> str:
+    """The NLU section of bench/README.md: every system, then issue 11's targets."""
+    systems = results["systems"]
+    meso = systems.get("mesobot", {})
+    real = meso.get("real", {})
+    baselines = {k: v["real"] for k, v in systems.items() if k in ("tfidf_logreg", "rasa_default")}
+    default = systems.get("rasa_default", {})
+
+    def figure(value: Any) -> str:
+        return "–" if value is None else f"{value:.3f}"
+
+    def beside(key: str) -> str:
+        return " / ".join(f"{name} {figure(b.get(key))}" for name, b in baselines.items()) or "–"
+
+    faq = {k: v["f1"] for k, v in real.get("per_intent", {}).items() if k not in NOT_FAQ}
+    lowest = min(faq, key=lambda k: faq[k]) if faq else None
+    above = bool(baselines) and all(
+        real.get(key, 0) > b.get(key, 0)
+        for b in baselines.values()
+        for key in ("accuracy", "macro_f1")
+    )
+    seconds, size = meso.get("training_seconds"), meso.get("model_mb")
+    rows = [
+        [
+            "Accuracy",
+            "≥ 0.90",
+            figure(real.get("accuracy")),
+            beside("accuracy"),
+            report.verdict(real.get("accuracy", 0) >= 0.90),
+        ],
+        [
+            "Macro-F1",
+            "≥ 0.88",
+            figure(real.get("macro_f1")),
+            beside("macro_f1"),
+            report.verdict(real.get("macro_f1", 0) >= 0.88),
+        ],
+        [
+            "Above both baselines",
+            "accuracy and macro-F1",
+            "",
+            "",
+            report.verdict(above if baselines else None),
+        ],
+        [
+            "Held-out file",
+            "≥ 0.95",
+            figure(meso.get("heldout", {}).get("accuracy")),
+            " / ".join(
+                f"{n} {figure(systems[n].get('heldout', {}).get('accuracy'))}" for n in baselines
+            )
+            or "–",
+            report.verdict(meso.get("heldout", {}).get("accuracy", 0) >= 0.95),
+        ],
+        [
+            "Lowest FAQ-intent F1",
+            "≥ 0.80",
+            f"{figure(faq.get(lowest))} ({lowest})" if lowest else "–",
+            "",
+            report.verdict(faq.get(lowest, 0) >= 0.80 if lowest else None),
+        ],
+        [
+            "Off-topic handled",
+            "≥ 0.90",
+            figure(real.get("off_topic_handled")),
+            beside("off_topic_handled"),
+            report.verdict(real.get("off_topic_handled", 0) >= 0.90),
+        ],
+        [
+            "Training time",
+            "≤ Rasa default's",
+            f"{seconds} s" if seconds else "not timed (model reused)",
+            f"rasa_default {default.get('training_seconds', '–')} s",
+            report.verdict(
+                seconds <= default["training_seconds"]
+                if seconds and "training_seconds" in default
+                else None
+            ),
+        ],
+        [
+            "Model size",
+            "≤ Rasa default's",
+            f"{size} MB" if size else "–",
+            f"rasa_default {default.get('model_mb', '–')} MB",
+            report.verdict(size <= default["model_mb"] if size and "model_mb" in default else None),
+        ],
+    ]
+    lines = [
+        report.generated_by("bench/nlu_eval.py", results["when"]),
+        "",
+        f"**Machine:** {results['machine']['cpus']} CPUs, Python {results['machine']['python']}."
+        f" **Set:** `tests/nlu/real_questions.yml`, {results['split']} split"
+        f" ({results['questions']} real patient questions, never trained or tuned on);"
+        f" {results['scoring']}. Details, per-intent F1 and experiments: [NLU.md](NLU.md).",
+        "",
+        markdown_table(results),
+        "",
+        "### Targets (issue 11)",
+        "",
+        *report.table(["Target", "Goal", "mesobot", "Baselines", "Met"], rows),
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -416,12 +528,12 @@ def main(argv: list[str] | None = None) -> None:
             for name, (predict, _) in systems.items()
         }
         for split in splits:
-            report(split, systems, heldout, args.tag)
+            report_split(split, systems, heldout, args.tag)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def report(
+def report_split(
     split: str,
     systems: dict[str, tuple[Predict, dict[str, Any]]],
     heldout: dict[str, dict[str, Any]],
@@ -459,6 +571,10 @@ def report(
                 RESULTS / f"nlu_confusion{suffix}.png",
             )
             break
+    if split == "test" and not tag:
+        report.replace_block(
+            "nlu", "Intent accuracy on real patient questions", readme_block(results)
+        )
     print(f"\n## {split} split ({len(rows)} questions)\n")
     print(markdown_table(results))
     for name, score in scores.items():

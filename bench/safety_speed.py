@@ -21,6 +21,7 @@ import yaml
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bench import report
 from bot.nlu.safety_flagger import SafetyFlagger
 from bot.settings import ROOT
 
@@ -80,6 +81,32 @@ def main() -> None:
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    rows = [
+        [
+            label,
+            f"{result[key]['median_ms']:.3f}",
+            f"{result[key]['p95_ms']:.3f}",
+            f"{result[key]['max_ms']:.1f}",
+        ]
+        for key, label in (
+            ("component", "component (rules)"),
+            ("component_with_second_net", "component with the second net"),
+            ("baseline_tokenizer_only", "spaCy tokenizer alone (floor)"),
+        )
+    ]
+    block = [
+        report.generated_by("bench/safety_speed.py", result["when"]),
+        "",
+        f"**Machine:** {result['machine']}; {result['messages']} messages, each timed alone.",
+        "",
+        *report.table(["configuration", "median ms", "p95 ms", "max ms"], rows),
+        "",
+        f"Budget: a median under {BUDGET_MS:g} ms per message:"
+        f" {report.verdict(result['within_budget'])}.",
+    ]
+    report.replace_block(
+        "safety_speed", "Safety flagger, cost per message", "\n".join(block) + "\n"
+    )
     print(json.dumps(result, indent=2))
 
 

@@ -20,6 +20,7 @@ import json
 import platform
 from datetime import datetime, timezone
 
+from bench import report
 from bot.nlu.safety_flagger import POSSIBLE, SafetyFlagger
 from bot.settings import ROOT
 from tests.safety.metrics import (
@@ -33,6 +34,8 @@ from tests.safety.metrics import (
 
 RESULTS = ROOT / "bench" / "results" / "safety_unseen.json"
 CONTRACT = ("contraindication", "red_flag")
+GROUPS = ("negated", "hypothetical", "third_party")
+UNREAD = "unseen4_unread"
 # unseen2.yml scored with the round-1 code before round 2 changed anything (second net on,
 # threshold 0.7), on 2026-11-25; kept here because the code that produced it is gone.
 UNSEEN2_BEFORE = {
@@ -119,7 +122,55 @@ def main() -> None:
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(output, indent=2) + "\n")
+    report.replace_block("safety", "Safety flagger on blind batches", readme_block(output))
     print(json.dumps(output, indent=2))
+
+
+def readme_block(output: dict) -> str:
+    """The safety section of bench/README.md: every set, then the hardening targets on the
+    batch that was never read."""
+    header = ["set", "flagger", "recall", "precision", "negated", "hypothetical", "third party"]
+    names = {"rules": "rules", "rules_plus_possible": "rules + possible"}
+    rows = []
+    for method, label in names.items():
+        for name, f in output["results"][method].items():
+            rows.append(
+                [
+                    f"**{name}**" if name == UNREAD else name,
+                    label,
+                    f"{f['recall']:.3f}",
+                    f"{f['precision']:.3f}",
+                    *(f"{f[f'false_flags_{g}']:.1%}" for g in GROUPS),
+                ]
+            )
+    honest = output["results"]["rules"][UNREAD]
+    targets = [
+        ["Recall on the unread batch", "≥ 0.95", f"{honest['recall']:.3f}"],
+        *(
+            [f"False flags, {g.replace('_', ' ')}", "≤ 3%", f"{honest[f'false_flags_{g}']:.1%}"]
+            for g in GROUPS
+        ),
+    ]
+    verdicts = [honest["recall"] >= 0.95, *(honest[f"false_flags_{g}"] <= 0.03 for g in GROUPS)]
+    lines = [
+        report.generated_by("bench/safety_unseen.py", output["when"]),
+        "",
+        f"**Machine:** {output['machine']}. **Sets:** blind batches written by people who never saw"
+        " the flagger; all but `unseen4` have since been read and tuned on (training figures),"
+        " `unseen4` never is (the honest figure); `labelled` is also the second net's training"
+        " data. Rows: " + ", ".join(f"{k} {v}" for k, v in output["rows"].items()) + "."
+        " History and kinds of gap: [SAFETY.md](SAFETY.md).",
+        "",
+        *report.table(header, rows),
+        "",
+        "### Targets (issue 8), on the unread batch",
+        "",
+        *report.table(
+            ["Target", "Goal", "rules", "Met"],
+            [[*row, report.verdict(met)] for row, met in zip(targets, verdicts, strict=True)],
+        ),
+    ]
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

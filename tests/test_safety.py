@@ -274,6 +274,7 @@ def test_round_two_kinds_of_message(detector, text, expected):
         ("my apixaban finished last month", set()),
         ("I was on clexane after surgery but haven't used it since June", set()),
         ("Allergies? none. Pregnant? nope", set()),
+        ("I'm on warfarin? no one told me if that matters", {"anticoagulants"}),
         ("we lost the baby in spring, so not pregnant now", set()),
         ("the eczema healed up in the summer", set()),
         ("my kidney results went back up and the GP says normal again", set()),
