@@ -36,7 +36,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench import report
-from bench.serving import RESULTS_DIR, git, machine, mesobot_model, parse_args
+from bench.serving import RESULTS_DIR, machine, mesobot_model, parse_args
 from bench.serving import read_load as read_serving_load
 from bot.gateway.rasa_client import RasaClient, RasaUnavailable, ranked
 from bot.ops.launcher import Stack, free_port
@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
             drop(database_url)
     result = {
         "benchmark": "Redis lock store across two Rasa processes (RasaHQ/rasa#11256)",
-        "commit": git("rev-parse", "--short", "HEAD") or "unknown",
+        "commit": report.git_state()[0],
         "date": datetime.now(timezone.utc).date().isoformat(),
         "machine": machine(),
         "at_once": AT_ONCE,

@@ -427,7 +427,9 @@ def readme_block(results: dict[str, Any]) -> str:
         ],
     ]
     lines = [
-        report.generated_by("bench/nlu_eval.py", results["when"]),
+        report.provenance(
+            "bench/nlu_eval.py", results["commit"], results["commit_dirty"], results["when"]
+        ),
         "",
         f"**Machine:** {results['machine']['cpus']} CPUs, Python {results['machine']['python']}."
         f" **Set:** `tests/nlu/real_questions.yml`, {results['split']} split"
@@ -552,6 +554,7 @@ def report_split(
         else:
             found[name]["heldout"] = {k: v for k, v in heldout[name].items() if k != "misses"}
     suffix = ("" if split == "test" else f"_{split}") + (f"_{tag}" if tag else "")
+    commit, dirty = report.git_state()
     results = {
         "split": split,
         "questions": len(rows),
@@ -560,6 +563,8 @@ def report_split(
         "systems": found,
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "commit": commit,
+        "commit_dirty": dirty,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"nlu_eval{suffix}.json").write_text(json.dumps(results, indent=2) + "\n")

@@ -269,7 +269,8 @@ def replace_block(name: str, heading: str, block: str, readme: Path = README) ->
 
 
 def git_state() -> tuple[str, bool]:
-    """The short commit of the checkout and whether tracked files have changes."""
+    """The short commit of the checkout and whether tracked files other than the bench's own
+    outputs have changes."""
     import subprocess
 
     def run(*args: str) -> str:
@@ -282,7 +283,9 @@ def git_state() -> tuple[str, bool]:
         return done.stdout.strip()
 
     commit = run("rev-parse", "--short", "HEAD") or "unknown"
-    return commit, bool(run("status", "--porcelain", "--untracked-files=no"))
+    # What the bench scripts themselves write does not count as a change to what was measured.
+    outputs = (":(exclude)bench/results", ":(exclude)bench/README.md")
+    return commit, bool(run("status", "--porcelain", "--untracked-files=no", "--", ".", *outputs))
 
 
 def generated_by(script: str, when: str) -> str:

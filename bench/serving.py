@@ -875,15 +875,6 @@ TARGETS = (
 )  # fmt: skip
 
 
-def git(*args: str) -> str:
-    """A git command's output ("" when git fails)."""
-    try:
-        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True)
-    except (OSError, subprocess.CalledProcessError):
-        return ""
-    return done.stdout.strip()
-
-
 def machine() -> dict[str, Any]:
     """CPUs, memory, Python and Rasa of this machine."""
     return {
@@ -955,12 +946,12 @@ def run(options: Options, load: Load) -> Path:
         stock = measure_stock(load, options)
     print("mesobot", flush=True)
     meso = measure_mesobot(load, options)
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    commit, dirty = report.git_state()
     today = datetime.now(timezone.utc).date().isoformat()
     result = {
         "benchmark": "serving: stock rasa init bot and mesobot",
         "commit": commit,
-        "commit_dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+        "commit_dirty": dirty,
         "date": today,
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": machine(),

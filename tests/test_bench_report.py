@@ -37,6 +37,8 @@ def test_safety_block_judges_the_targets_on_the_unread_batch_only():
 
 def test_nlu_block_puts_mesobot_beside_both_baselines():
     results = json.loads((ROOT / "bench" / "results" / "nlu_eval.json").read_text())
+    results.setdefault("commit", "abc1234")
+    results.setdefault("commit_dirty", False)
     assert {"mesobot", "tfidf_logreg", "rasa_default"} <= results["systems"].keys()
     block = nlu_eval.readme_block(results)
     assert "### Targets (issue 11)" in block
@@ -45,6 +47,7 @@ def test_nlu_block_puts_mesobot_beside_both_baselines():
     mesobot = results["systems"]["mesobot"]["real"]
     assert f"| Accuracy | ≥ 0.90 | {mesobot['accuracy']:.3f} |" in block
     assert "nan" not in block
+    assert f"from commit `{results['commit']}`" in block
     assert not any(row.get("text", "") in block for row in nlu_eval.real_questions("test"))
 
 

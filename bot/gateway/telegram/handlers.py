@@ -143,11 +143,12 @@ class PatientHandlers:
         message = update.message
         if message is None:
             return
-        if message.caption:
-            await self.relay.ask(stored, message.chat.id, message.caption, button=False)
+        # Noted first, so staff see the photo before any escalation its caption raises.
         kind = next(k for k in MEDIA_KINDS if getattr(message, k))
         chat = conversation_id(message.chat.id)
         await run_in_threadpool(add_note, self.db, chat, CHANNEL, kind, message.caption or "")
+        if message.caption:
+            await self.relay.ask(stored, message.chat.id, message.caption, button=False)
         await self.relay.say(message.chat.id, self.texts["media_noted"])
 
     async def not_text(self, stored: inbox.Message, update: Update) -> None:
