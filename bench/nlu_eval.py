@@ -361,21 +361,20 @@ def readme_block(results: dict[str, Any]) -> str:
         for key in ("accuracy", "macro_f1")
     )
     seconds, size = meso.get("training_seconds"), meso.get("model_mb")
+
+    def at_least(target: str, key: str, goal: float) -> list[str]:
+        value = real.get(key)
+        return [
+            target,
+            f"≥ {goal:.2f}",
+            figure(value),
+            beside(key),
+            report.verdict((value or 0) >= goal),
+        ]
+
     rows = [
-        [
-            "Accuracy",
-            "≥ 0.90",
-            figure(real.get("accuracy")),
-            beside("accuracy"),
-            report.verdict(real.get("accuracy", 0) >= 0.90),
-        ],
-        [
-            "Macro-F1",
-            "≥ 0.88",
-            figure(real.get("macro_f1")),
-            beside("macro_f1"),
-            report.verdict(real.get("macro_f1", 0) >= 0.88),
-        ],
+        at_least("Accuracy", "accuracy", 0.90),
+        at_least("Macro-F1", "macro_f1", 0.88),
         [
             "Above both baselines",
             "accuracy and macro-F1",
@@ -400,13 +399,7 @@ def readme_block(results: dict[str, Any]) -> str:
             "",
             report.verdict(faq.get(lowest, 0) >= 0.80 if lowest else None),
         ],
-        [
-            "Off-topic handled",
-            "≥ 0.90",
-            figure(real.get("off_topic_handled")),
-            beside("off_topic_handled"),
-            report.verdict(real.get("off_topic_handled", 0) >= 0.90),
-        ],
+        at_least("Off-topic handled", "off_topic_handled", 0.90),
         [
             "Training time",
             "≤ Rasa default's",

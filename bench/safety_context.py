@@ -31,14 +31,7 @@ from spacy.tokens import Doc, Span
 from bot.nlu.assertion import AFFIRMED, HYPOTHETICAL, NEGATED, OTHER_PERSON
 from bot.nlu.detector import SafetyDetector, StatusRule
 from bot.settings import ROOT
-from tests.safety.metrics import (
-    load_labelled,
-    load_unseen,
-    load_unseen2,
-    load_unseen3,
-    load_unseen4,
-    score_found,
-)
+from tests.safety.metrics import every_set, score_found
 
 RESULTS = ROOT / "bench" / "results" / "safety_context.json"
 GROUP = "safety_matches"
@@ -93,16 +86,7 @@ def measure(flags_of: Callable[[str], set[str]], sets: dict[str, list[dict]]) ->
 
 def main() -> None:
     dev = "--dev" in sys.argv
-    sets = {
-        "unseen_A": load_unseen("A"),
-        "unseen_B": load_unseen("B"),
-        "unseen_all": load_unseen(),
-    }
-    sets["unseen2"] = load_unseen2()
-    sets["unseen3"] = load_unseen3()
-    if not dev:
-        sets["unseen4_unread"] = load_unseen4()
-    sets["labelled"] = load_labelled()
+    sets = every_set(unread=not dev)
     detector = SafetyDetector(ROOT / "data" / "safety")
     methods: dict[str, Callable[[str], set[str]]] = {
         "ours": lambda text: {m.category for m in detector.affirmed(text)},

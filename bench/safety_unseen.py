@@ -23,14 +23,7 @@ from datetime import datetime, timezone
 from bench import report
 from bot.nlu.safety_flagger import POSSIBLE, SafetyFlagger
 from bot.settings import ROOT
-from tests.safety.metrics import (
-    load_labelled,
-    load_unseen,
-    load_unseen2,
-    load_unseen3,
-    load_unseen4,
-    score_found,
-)
+from tests.safety.metrics import every_set, score_found
 
 RESULTS = ROOT / "bench" / "results" / "safety_unseen.json"
 CONTRACT = ("contraindication", "red_flag")
@@ -93,15 +86,7 @@ def main() -> None:
     def net_alone(text: str) -> set[str]:
         return {category for category, p in net.scores(text).items() if p >= net.threshold}
 
-    sets = {
-        "unseen_A": load_unseen("A"),
-        "unseen_B": load_unseen("B"),
-        "unseen_all": load_unseen(),
-        "unseen2": load_unseen2(),
-        "unseen3": load_unseen3(),
-        "unseen4_unread": load_unseen4(),
-        "labelled": load_labelled(),
-    }
+    sets = every_set()
     results = {
         method: {name: score_found(flags_of, rows).summary() for name, rows in sets.items()}
         for method, flags_of in (

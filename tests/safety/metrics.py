@@ -144,3 +144,19 @@ def report(result: Score) -> str:
     for group in MUST_NOT_FLAG:
         lines.append(f"false flags on {group}: {result.false_flag_rate(group):.1%}")
     return "\n".join(lines)
+
+
+def every_set(unread: bool = True) -> dict[str, list[dict]]:
+    """Every scored set by its bench name, in report order (`unread=False` leaves out unseen4,
+    the batch nobody reads)."""
+    sets = {
+        "unseen_A": load_unseen("A"),
+        "unseen_B": load_unseen("B"),
+        "unseen_all": load_unseen(),
+        "unseen2": load_unseen2(),
+        "unseen3": load_unseen3(),
+    }
+    if unread:
+        sets["unseen4_unread"] = load_unseen4()
+    sets["labelled"] = load_labelled()
+    return sets
