@@ -1,15 +1,20 @@
 """Recall and false flags of the safety component on the unseen batches, with and without the
-second net.
+learned parts.
 
-  - rules: the contract's entities only (contraindication / red_flag from the lexicon);
-  - rules + possible: a category also counts as found when the second net reports it as a
-    "possible" safety_mention (what staff would see; not part of the contract's recall);
+  - rules: the lexicon and the assertion rules alone (SafetyDetector's affirmed mentions);
+  - component: the contract's entities (contraindication / red_flag) as config.yml runs the
+    component: the rules with the learned status check, which sends mentions it doubts to
+    staff as "possible" (bot/nlu/status_net.py);
+  - component + possible: a category also counts as found when it is a "possible"
+    safety_mention, from the status check or the second net (what staff would see; not part
+    of the contract's recall);
   - net alone: the second net's own categories at its threshold, for scale.
 Blind batches, each written without reading the flagger and scored once before it was read:
 unseen.yml (half A read in round 1, half B in round 3), unseen2.yml (read in round 2; its blind
 figures in UNSEEN2_BEFORE), unseen3.yml (read in round 4; UNSEEN3_BEFORE) and unseen4.yml, which
 is never read: the honest figure. The labelled set is also part of the net's training data, so
-its "with net" figures are not a held-out measure.
+its "with net" figures are not a held-out measure; the status check learns from every read batch
+(labelled, unseen, unseen2, unseen3), so only unseen4 measures it.
 Writes bench/results/safety_unseen.json.
 Run: `PYTHONPATH=. .venv/bin/python bench/safety_unseen.py`.
 """
@@ -69,11 +74,16 @@ UNSEEN3_BEFORE = {
 
 
 def main() -> None:
-    flagger = SafetyFlagger({"lexicon_dir": str(ROOT / "data" / "safety"), "second_net": True})
+    flagger = SafetyFlagger(
+        {"lexicon_dir": str(ROOT / "data" / "safety"), "second_net": True, "status_net": True}
+    )
     net = flagger.net
-    assert net is not None
+    assert net is not None and flagger.status is not None
 
     def rules(text: str) -> set[str]:
+        return {m.category for m in flagger.detector.detect(text) if m.affirmed}
+
+    def component(text: str) -> set[str]:
         return {e["value"] for e in flagger.entities(text) if e["entity"] in CONTRACT}
 
     def with_possible(text: str) -> set[str]:
@@ -91,7 +101,8 @@ def main() -> None:
         method: {name: score_found(flags_of, rows).summary() for name, rows in sets.items()}
         for method, flags_of in (
             ("rules", rules),
-            ("rules_plus_possible", with_possible),
+            ("component", component),
+            ("component_plus_possible", with_possible),
             ("net_alone", net_alone),
         )
     }
@@ -100,6 +111,7 @@ def main() -> None:
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, Python {platform.python_version()}",
         "net_threshold": net.threshold,
+        "status_demote_below": flagger.status.config.demote_below,
         "rows": {name: len(rows) for name, rows in sets.items()},
         "results": results,
         "unseen2_before_round_2": UNSEEN2_BEFORE,
@@ -115,10 +127,14 @@ def readme_block(output: dict) -> str:
     """The safety section of bench/README.md: every set, then the hardening targets on the
     batch that was never read."""
     header = ["set", "flagger", "recall", "precision", "negated", "hypothetical", "third party"]
-    names = {"rules": "rules", "rules_plus_possible": "rules + possible"}
+    names = {
+        "rules": "rules",
+        "component": "component",
+        "component_plus_possible": "component + possible",
+    }
     rows = []
     for method, label in names.items():
-        for name, f in output["results"][method].items():
+        for name, f in output["results"].get(method, {}).items():
             rows.append(
                 [
                     f"**{name}**" if name == UNREAD else name,
@@ -128,11 +144,22 @@ def readme_block(output: dict) -> str:
                     *(f"{f[f'false_flags_{g}']:.1%}" for g in GROUPS),
                 ]
             )
-    honest = output["results"]["rules"][UNREAD]
+    rules = output["results"]["rules"][UNREAD]
+    honest = output["results"]["component"][UNREAD]
     targets = [
-        ["Recall on the unread batch", "≥ 0.95", f"{honest['recall']:.3f}"],
+        [
+            "Recall on the unread batch",
+            "≥ 0.95",
+            f"{rules['recall']:.3f}",
+            f"{honest['recall']:.3f}",
+        ],
         *(
-            [f"False flags, {g.replace('_', ' ')}", "≤ 3%", f"{honest[f'false_flags_{g}']:.1%}"]
+            [
+                f"False flags, {g.replace('_', ' ')}",
+                "≤ 3%",
+                f"{rules[f'false_flags_{g}']:.1%}",
+                f"{honest[f'false_flags_{g}']:.1%}",
+            ]
             for g in GROUPS
         ),
     ]
@@ -143,15 +170,18 @@ def readme_block(output: dict) -> str:
         f"**Machine:** {output['machine']}. **Sets:** blind batches written by people who never saw"
         " the flagger; all but `unseen4` have since been read and tuned on (training figures),"
         " `unseen4` never is (the honest figure); `labelled` is also the second net's training"
-        " data. Rows: " + ", ".join(f"{k} {v}" for k, v in output["rows"].items()) + "."
+        " data and every read batch the status check's. **component** is what config.yml runs:"
+        " the rules with the learned status check. Rows: "
+        + ", ".join(f"{k} {v}" for k, v in output["rows"].items())
+        + "."
         " History and kinds of gap: [SAFETY.md](SAFETY.md).",
         "",
         *report.table(header, rows),
         "",
-        "### Targets (issue 8), on the unread batch",
+        "### Targets (issue 8), on the unread batch (met or not: the component)",
         "",
         *report.table(
-            ["Target", "Goal", "rules", "Met"],
+            ["Target", "Goal", "rules", "component", "Met"],
             [[*row, report.verdict(met)] for row, met in zip(targets, verdicts, strict=True)],
         ),
     ]

@@ -10,14 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import threading
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from bot.ops.launcher import free_port
 
 
 class Proxy:
@@ -25,7 +20,7 @@ class Proxy:
 
     def __init__(self, target: int) -> None:
         self.target = target
-        self.port = _free_port()
+        self.port = free_port()
         self.mode = "up"
         self.stall_seconds = 0.0
         self.stalls_left = 0

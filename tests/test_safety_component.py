@@ -1,4 +1,5 @@
-"""The Rasa component: entity offsets point at the original text, and the second net."""
+"""The Rasa component: entity offsets point at the original text, the second net, and the
+learned status check."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.safety_flagger import POSSIBLE, SafetyFlagger
+from bot.nlu.status_net import build_status_net, load_status_config
 from bot.settings import ROOT
+from tests.safety.metrics import load_labelled
 
 SAFETY = ROOT / "data" / "safety"
+CONTRACT = ("contraindication", "red_flag")
 MESSAGES = [
     "I take Eliquis, how much is a session?",
     "Hi!! I'm on XARELTO 😅 and diabetic",
@@ -88,3 +92,72 @@ def test_the_second_net_is_off_unless_asked_for():
 def test_empty_and_blank_messages_get_no_entities(flagger):
     for text in ("", "   ", "\u200b\u200b"):
         assert entities_of(flagger, text) == []
+
+
+@pytest.fixture(scope="module")
+def judged() -> SafetyFlagger:
+    """The flagger with the learned status check, as config.yml runs it (second net aside)."""
+    return SafetyFlagger({"lexicon_dir": str(SAFETY), "status_net": True})
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "words"),
+    [
+        # Someone else's, in relations no third-party cue lists: the rules call them the patient's.
+        ("our au pair is pregnant, can she still book", "pregnancy", "pregnant"),
+        ("the lodger is on warfarin, is it safe for him to come in", "anticoagulants", "warfarin"),
+    ],
+)
+def test_a_doubted_mention_goes_to_staff_as_possible_at_its_own_words(
+    judged, text, category, words
+):
+    assert [m.affirmed for m in judged.detector.detect(text)] == [True]
+    (entity,) = entities_of(judged, text)
+    assert (entity["entity"], entity["role"], entity["value"]) == (
+        "safety_mention",
+        POSSIBLE,
+        category,
+    )
+    assert entity["text"] == words == text[entity["start"] : entity["end"]]
+    assert entity["confidence_entity"] < judged.status.config.demote_below
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm diabetic and on warfarin",
+        "i am pregnant, can i still have it",
+        "Hi!! I'm on XARELTO 😅 and diabetic",
+        "pain is 9/10 since the session and there's yellow gunk",
+    ],
+)
+def test_plain_statements_keep_their_contract_entities(judged, text):
+    rules = {m.category for m in judged.detector.detect(text) if m.affirmed}
+    kept = {e["value"] for e in entities_of(judged, text) if e["entity"] in CONTRACT}
+    assert rules and kept == rules
+
+
+def test_the_status_check_never_drops_a_mention(judged):
+    # Every rule-affirmed mention of the labelled set is either still a contract entity or a
+    # possible flag at the same words: the check moves a mention to review, never away.
+    for row in load_labelled():
+        text = row["text"]
+        spans = {(e["value"], e["start"], e["end"]) for e in entities_of(judged, text)}
+        for mention in judged.detector.detect(text):
+            assert (mention.category, mention.start, mention.end) in spans, text
+
+
+def test_the_status_check_learns_from_read_batches_only():
+    config = load_status_config(SAFETY)
+    assert config.examples and all((ROOT / path).is_file() for path in config.examples)
+    # The unread batch is the honest figure: it must never become training data.
+    assert not any("unseen4" in path for path in config.examples)
+
+
+def test_without_its_labelled_rows_the_status_check_is_off(tmp_path):
+    detector = SafetyFlagger({"lexicon_dir": str(SAFETY)}).detector
+    assert build_status_net(detector, tmp_path) is None
+
+
+def test_the_status_check_is_off_unless_asked_for():
+    assert SafetyFlagger({"lexicon_dir": str(SAFETY)}).status is None

@@ -3,9 +3,11 @@
 It was scored once, with aggregates only, after rounds 3 and 4 had tuned the flagger on the
 other batches (tests/safety/unseen4_NOTES.md). Nobody working on the flagger reads its rows:
 a miss here is fixed from a new kind of message found elsewhere, never from the row. The floors
-catch regressions. The hardening issue's targets (recall 0.95, at most 3% false flags on every
-must-not-flag group) are strict expected failures where the flagger falls short, so they turn
-red the day they are met.
+catch regressions, for the rules alone and for the component as config.yml runs it (the rules
+with the learned status check, bot/nlu/status_net.py, which was never tuned on this batch).
+The hardening issue's targets (recall 0.95, at most 3% false flags on every must-not-flag group)
+are judged on the component; they are strict expected failures where it falls short, so they
+turn red the day they are met.
 """
 
 from __future__ import annotations
@@ -13,26 +15,51 @@ from __future__ import annotations
 import pytest
 
 from bot.nlu.detector import SafetyDetector
+from bot.nlu.safety_flagger import SafetyFlagger
 from bot.settings import ROOT
 from tests.conftest import REPORT
-from tests.safety.metrics import MUST_NOT_FLAG, Score, load_unseen4, score
+from tests.safety.metrics import MUST_NOT_FLAG, Score, load_unseen4, score, score_found
 
-MIN_RECALL = 0.868
-MIN_PRECISION = 0.913
-MAX_FALSE_FLAGS = {"negated": 0.167, "hypothetical": 0.122, "third_party": 0.028}
+SAFETY = ROOT / "data" / "safety"
+CONTRACT = ("contraindication", "red_flag")
+# Floors: (recall, precision, false flags per group), rules alone and the component.
+FLOORS = {
+    "rules": (0.868, 0.913, {"negated": 0.167, "hypothetical": 0.122, "third_party": 0.028}),
+    "component": (0.868, 0.946, {"negated": 0.111, "hypothetical": 0.073, "third_party": 0.0}),
+}
 TARGET_RECALL = 0.95
 TARGET_FALSE_FLAGS = 0.03
 SHORT_OF_TARGET = pytest.mark.xfail(strict=True, reason="short of the issue's target, unread")
 
 
-@pytest.fixture(scope="module")
-def scored() -> Score:
-    rows = load_unseen4()
-    result = score(SafetyDetector(ROOT / "data" / "safety"), rows)
+def _report(what: str, result: Score, rows: int) -> Score:
     figures = ", ".join(f"{k} {v}" for k, v in result.summary().items())
     # Aggregates only: the rows and the misses stay unread.
-    REPORT.append(f"safety detector on the {len(rows)} unread messages of unseen4: {figures}")
+    REPORT.append(f"safety {what} on the {rows} unread messages of unseen4: {figures}")
     return result
+
+
+@pytest.fixture(scope="module")
+def scored_rules() -> Score:
+    rows = load_unseen4()
+    return _report("rules", score(SafetyDetector(SAFETY), rows), len(rows))
+
+
+@pytest.fixture(scope="module")
+def scored() -> Score:
+    """The component's contract entities, with the status check config.yml turns on."""
+    flagger = SafetyFlagger({"lexicon_dir": str(SAFETY), "status_net": True})
+    rows = load_unseen4()
+
+    def flags(text: str) -> set[str]:
+        return {e["value"] for e in flagger.entities(text) if e["entity"] in CONTRACT}
+
+    return _report("component", score_found(flags, rows), len(rows))
+
+
+@pytest.fixture(params=sorted(FLOORS))
+def scored_as(request, scored_rules, scored) -> tuple[Score, tuple]:
+    return (scored_rules if request.param == "rules" else scored), FLOORS[request.param]
 
 
 def test_the_batch_is_whole():
@@ -41,16 +68,19 @@ def test_the_batch_is_whole():
     assert all(not row["flags"] for row in rows if row["group"] in MUST_NOT_FLAG)
 
 
-def test_recall_and_precision_floors(scored):
+def test_recall_and_precision_floors(scored_as):
+    result, (recall, precision, _) = scored_as
     # No row text in the message: the batch stays unread.
-    assert scored.recall_all >= MIN_RECALL, f"recall {scored.recall_all:.3f}"
-    assert scored.precision_all >= MIN_PRECISION, f"precision {scored.precision_all:.3f}"
+    assert result.recall_all >= recall, f"recall {result.recall_all:.3f}"
+    assert result.precision_all >= precision, f"precision {result.precision_all:.3f}"
 
 
 @pytest.mark.parametrize("group", MUST_NOT_FLAG)
-def test_false_flag_ceilings(scored, group):
-    rate = scored.false_flag_rate(group)
-    assert rate <= MAX_FALSE_FLAGS[group] + 1e-9, f"{group}: {rate:.1%}"
+def test_false_flag_ceilings(scored_as, group):
+    result, (_, _, ceilings) = scored_as
+    rate = result.false_flag_rate(group)
+    # The ceilings are rounded to 0.1 %: one row more is over 2 % in every group.
+    assert rate <= ceilings[group] + 0.001, f"{group}: {rate:.1%}"
 
 
 @SHORT_OF_TARGET

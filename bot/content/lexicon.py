@@ -101,6 +101,11 @@ def default_lexicon_dir() -> Path:
     return get_settings().safety_dir
 
 
+def labelled_rows_root() -> Path:
+    """The folder the labelled safety rows named in net.yml are relative to (the repository)."""
+    return get_settings().root
+
+
 def default_net_examples() -> list[Path]:
     """What the second net learns from besides the lexicon: the labelled safety set and the NLU
     training examples, where the repository has them."""

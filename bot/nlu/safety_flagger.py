@@ -4,11 +4,14 @@ Affirmed mentions become `contraindication` / `red_flag` entities (the contract 
 negated, hypothetical and third-party ones become `safety_mention` entities whose role says
 why they did not count, so staff can still see them. When the second net is on, a category it
 finds likely that the lexicon did not name at all becomes a `safety_mention` with role
-"possible" covering the message (bot/nlu/safety_net.py).
+"possible" covering the message (bot/nlu/safety_net.py). When the status net is on, a mention the
+rules call affirmed that it finds unlikely to be the patient's own is reported as "possible" too,
+at its own words (bot/nlu/status_net.py).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +24,11 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.content.lexicon import default_lexicon_dir, default_net_examples
+from bot.content.lexicon import default_lexicon_dir, default_net_examples, labelled_rows_root
 from bot.nlu.detector import Mention, SafetyDetector
 from bot.nlu.entities import MENTION_ENTITY, POSSIBLE_ROLE
 from bot.nlu.safety_net import SafetyNet, build_net
+from bot.nlu.status_net import StatusNet, build_status_net
 
 POSSIBLE = POSSIBLE_ROLE
 
@@ -46,6 +50,15 @@ def mention_entity(mention: Mention, extractor: str) -> dict[str, Any]:
         entity["kind"] = mention.kind
         entity["cue"] = mention.cue
     return entity
+
+
+def doubted_entity(mention: Mention, probability: float, extractor: str) -> dict[str, Any]:
+    """The Rasa entity dict for an affirmed mention the status net doubts: a possible flag at
+    the mention's own words, its confidence the probability that it is the patient's own."""
+    return {
+        **mention_entity(replace(mention, status=POSSIBLE), extractor),
+        "confidence_entity": round(probability, 3),
+    }
 
 
 def possible_entity(
@@ -78,8 +91,15 @@ class SafetyFlagger(GraphComponent, EntityExtractorMixin):
         """`lexicon_dir`: folder of the lexicon; empty means the setting MESOBOT_SAFETY_DIR.
         `second_net`: also report "possible" flags from the learned net (off until the safety
         action treats them apart from negated and third-party mentions); `net_examples`: the
-        files it learns from besides the lexicon (empty: labelled safety set and NLU data)."""
-        return {"lexicon_dir": None, "second_net": False, "net_examples": None}
+        files it learns from besides the lexicon (empty: labelled safety set and NLU data).
+        `status_net`: let the learned status check demote doubtful affirmed mentions to
+        "possible" (its training rows are listed in net.yml)."""
+        return {
+            "lexicon_dir": None,
+            "second_net": False,
+            "net_examples": None,
+            "status_net": False,
+        }
 
     def __init__(self, config: dict[str, Any]) -> None:
         lexicon_dir = config.get("lexicon_dir")
@@ -89,6 +109,9 @@ class SafetyFlagger(GraphComponent, EntityExtractorMixin):
             examples = config.get("net_examples")
             files = [Path(p) for p in examples] if examples is not None else default_net_examples()
             self.net = build_net(self.detector, files)
+        self.status: StatusNet | None = None
+        if config.get("status_net", False):
+            self.status = build_status_net(self.detector, labelled_rows_root())
 
     @classmethod
     def create(
@@ -109,7 +132,11 @@ class SafetyFlagger(GraphComponent, EntityExtractorMixin):
         """The safety entities of one message."""
         name = self.__class__.__name__
         mentions = self.detector.detect(text)
-        found = [mention_entity(m, name) for m in mentions]
+        doubted = self.status.doubted(text, mentions) if self.status is not None else {}
+        found = [
+            doubted_entity(m, doubted[i], name) if i in doubted else mention_entity(m, name)
+            for i, m in enumerate(mentions)
+        ]
         if self.net is not None and text.strip():
             named = {m.category for m in mentions}
             found += [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -28,22 +29,44 @@ class StartupError(RuntimeError):
 PR_SET_PDEATHSIG = 1
 
 
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+_handed_out: set[int] = set()
+
+
+def _below_ephemeral() -> int:
+    """The first port the kernel may give an outgoing connection (32768 when unknown)."""
+    try:
+        return int(EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def free_port(count: int = 1) -> int:
     """The first of `count` consecutive free TCP ports, for a stack beside others (tests, bench).
 
-    (Rasa replicas listen on RASA_PORT + i.)
+    (Rasa replicas listen on RASA_PORT + i.) The port is free now, and a child binds it a few
+    seconds later. Two things could take it in between, and both are kept out. One is an
+    outgoing connection, whose local port the kernel picks from its ephemeral range: under
+    load (hundreds of test clients) it once took Rasa's port, so ports come from below that
+    range. The other is this process handing the same port out twice: it never does.
     """
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            first: int = probe.getsockname()[1]
-        try:
-            for port in range(first + 1, first + count):
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return first
+    rng = random.Random()
+    top = _below_ephemeral() - count
+    for _ in range(200):
+        first = rng.randrange(10_000, top)
+        run = range(first, first + count)
+        if _handed_out.isdisjoint(run) and all(_bindable(port) for port in run):
+            _handed_out.update(run)
+            return first
     raise RuntimeError("no run of free ports")
 
 
