@@ -11,10 +11,11 @@ learned parts.
   - net alone: the second net's own categories at its threshold, for scale.
 Blind batches, each written without reading the flagger and scored once before it was read:
 unseen.yml (half A read in round 1, half B in round 3), unseen2.yml (read in round 2; its blind
-figures in UNSEEN2_BEFORE), unseen3.yml (read in round 4; UNSEEN3_BEFORE) and unseen4.yml, which
-is never read: the honest figure. The labelled set is also part of the net's training data, so
-its "with net" figures are not a held-out measure; the status check learns from every read batch
-(labelled, unseen, unseen2, unseen3), so only unseen4 measures it.
+figures in UNSEEN2_BEFORE), unseen3.yml (read in round 4; UNSEEN3_BEFORE), unseen5.yml (read in
+round 6; UNSEEN5_BEFORE) and unseen4.yml, which is never read: the honest figure. The labelled
+set is also part of the net's training data, so its "with net" figures are not a held-out
+measure; the status check learns from every read batch (labelled, unseen, unseen2, unseen3,
+unseen5), so only unseen4 measures it.
 Writes bench/results/safety_unseen.json.
 Run: `PYTHONPATH=. .venv/bin/python bench/safety_unseen.py`.
 """
@@ -72,6 +73,31 @@ UNSEEN3_BEFORE = {
     },
 }
 
+# unseen5.yml scored once with the round 5 code (commit 4f274ee) before round 6 read it.
+UNSEEN5_BEFORE = {
+    "rules": {
+        "recall": 0.927,
+        "precision": 0.856,
+        "false_flags_negated": 0.182,
+        "false_flags_hypothetical": 0.25,
+        "false_flags_third_party": 0.158,
+    },
+    "component": {
+        "recall": 0.922,
+        "precision": 0.908,
+        "false_flags_negated": 0.136,
+        "false_flags_hypothetical": 0.114,
+        "false_flags_third_party": 0.053,
+    },
+    "component_plus_possible": {
+        "recall": 0.932,
+        "precision": 0.844,
+        "false_flags_negated": 0.205,
+        "false_flags_hypothetical": 0.273,
+        "false_flags_third_party": 0.158,
+    },
+}
+
 
 def main() -> None:
     flagger = SafetyFlagger(
@@ -116,6 +142,7 @@ def main() -> None:
         "results": results,
         "unseen2_before_round_2": UNSEEN2_BEFORE,
         "unseen3_before_round_4": UNSEEN3_BEFORE,
+        "unseen5_before_round_6": UNSEEN5_BEFORE,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(output, indent=2) + "\n")

@@ -303,6 +303,47 @@ def test_round_three_and_four_kinds_of_message(detector, text, expected):
     assert {m.category for m in affirmed(detector, text)} == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Terms: scarring scalp conditions, an inherited kidney disease, a liver described.
+        ("the dermatologist thinks it's frontal fibrosing alopecia", {"scalp_infection_or_lesion"}),
+        ("I've got lichen planopilaris at the crown", {"scalp_infection_or_lesion"}),
+        ("fit and well except for my kidneys, it's polycystic", {"kidney_disease"}),
+        ("I have Alport's, seen yearly by the renal team", {"kidney_disease"}),
+        ("the scan said my liver is enlarged", {"liver_disease"}),
+        # Complications in other words, after a session.
+        ("one injection spot is full of yellow goo since the session", {"infection_signs"}),
+        ("two of the meso dots have gone angry and weepy", {"infection_signs"}),
+        ("my head after the treatment is throbbing off the scale", {"severe_pain"}),
+        ("since the injections my temples are receding faster", {"hair_loss_after_treatment"}),
+        # The patient with the subject left out, and "like me".
+        ("Had twins in March and am still breastfeeding both", {"breastfeeding"}),
+        ("My brother is diabetic like me and he had it done", {"diabetes"}),
+        # Over, or never.
+        ("It's not that I'm diabetic, my sugar was just a bit high once", set()),
+        ("the GP ruled out kidney disease last year", set()),
+        ("Liver problems? No. Heart? Still no.", set()),
+        ("hep B cleared in 2015, liver scan fine", set()),
+        ("the allergy clinic did patch tests and found nothing", set()),
+        # Ahead of time, or a worry about what will happen.
+        ("I'm nervous I'll get an infection from the needles", set()),
+        ("my cardiologist may put me on apixaban after the op", set()),
+        ("If I decide to get pregnant next year, should I stop?", set()),
+        ("in case I ever get a fever afterwards, who do I call?", set()),
+        ("how high does a temperature have to be after meso before I ring?", set()),
+        ("what do you mean by liver disease on the form?", set()),
+        # Someone else: family history, relations and roles.
+        ("heart disease runs in our family, should I be careful?", set()),
+        ("Grandpa's on warfarin and wants to come along", set()),
+        ("our nanny has psoriasis on her scalp, can she book?", set()),
+        ("the lady who does my brows is pregnant and wants the injections", set()),
+    ],
+)
+def test_round_six_kinds_of_message(detector, text, expected):
+    assert {m.category for m in affirmed(detector, text)} == expected
+
+
 def test_non_affirmed_mentions_are_still_reported(detector):
     (mention,) = detector.detect("my mum takes warfarin")
     assert (mention.category, mention.status, mention.cue) == (

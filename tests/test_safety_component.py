@@ -129,6 +129,10 @@ def test_a_doubted_mention_goes_to_staff_as_possible_at_its_own_words(
         "i am pregnant, can i still have it",
         "Hi!! I'm on XARELTO 😅 and diabetic",
         "pain is 9/10 since the session and there's yellow gunk",
+        # A doctor who said so, in Spanish: the blind unseen5 batch caught the check doubting
+        # one such message before it had seen many Spanish rows.
+        "mi médico dice que tengo hígado graso",
+        "Mi cardióloga dice que tengo una arritmia, ¿es un problema?",
     ],
 )
 def test_plain_statements_keep_their_contract_entities(judged, text):
@@ -161,3 +165,10 @@ def test_without_its_labelled_rows_the_status_check_is_off(tmp_path):
 
 def test_the_status_check_is_off_unless_asked_for():
     assert SafetyFlagger({"lexicon_dir": str(SAFETY)}).status is None
+
+
+def test_a_status_check_without_rows_says_so_in_the_log(tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr("bot.nlu.safety_flagger.labelled_rows_root", lambda: tmp_path)
+    flagger = SafetyFlagger({"lexicon_dir": str(SAFETY), "status_net": True})
+    assert flagger.status is None
+    assert "status check off" in caplog.text

@@ -1,17 +1,19 @@
-"""The blind batches that have since been read: tests/safety/unseen2.yml and unseen3.yml.
+"""The blind batches that have since been read: tests/safety/unseen2.yml, unseen3.yml and
+unseen5.yml.
 
 Each was written without reading the flagger and scored once before anything was changed
 (bench/SAFETY.md: unseen2 recall 0.924, precision 0.803, false flags 13.2% negated / 12.6%
 hypothetical / 14.3% third party; unseen3 recall 0.895, precision 0.839, false flags 22.9% /
-19.0% / 17.1%). Round 2 then read unseen2 whole, and round 4 unseen3, and fixed the general gaps
-they showed, so the figures asserted here are regression floors at the level reached, not a
-measure of generalisation (that is tests/test_safety_unseen4.py).
+19.0% / 17.1%; unseen5, rules alone, 0.927, 0.856, 18.2% / 25.0% / 15.8%). Round 2 then read
+unseen2 whole, round 4 unseen3 and round 6 unseen5, and fixed the general gaps they showed, so
+the figures asserted here are regression floors at the level reached, not a measure of
+generalisation (that is tests/test_safety_unseen4.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 
@@ -23,9 +25,15 @@ from tests.safety.metrics import (
     Score,
     load_unseen2,
     load_unseen3,
+    load_unseen5,
     report,
     score,
 )
+
+
+def sizes(**groups: int) -> dict[str, int]:
+    """Rows per group, as the batch's notes give them."""
+    return groups
 
 
 @dataclass(frozen=True)
@@ -36,19 +44,14 @@ class Batch:
     group_sizes: dict[str, int]
     min_recall: float
     min_precision: float
+    # Ceilings on false flags by group where the rules still let some through (0 elsewhere).
+    max_false_flags: dict[str, float] = field(default_factory=dict)
 
 
 BATCHES = {
     "unseen2": Batch(
         load_unseen2,
-        {
-            "hypothetical": 95,
-            "affirmed": 83,
-            "third_party": 56,
-            "red_flag": 39,
-            "negated": 38,
-            "ordinary": 15,
-        },
+        sizes(hypothetical=95, affirmed=83, third_party=56, red_flag=39, negated=38, ordinary=15),
         min_recall=1.0,
         min_precision=1.0,
     ),
@@ -56,16 +59,21 @@ BATCHES = {
     # taken as diabetes and AF) and an itchy rash "spreading" also read as infection.
     "unseen3": Batch(
         load_unseen3,
-        {
-            "affirmed": 109,
-            "red_flag": 48,
-            "hypothetical": 42,
-            "negated": 35,
-            "third_party": 35,
-            "ordinary": 20,
-        },
+        sizes(affirmed=109, red_flag=48, hypothetical=42, negated=35, third_party=35, ordinary=20),
         min_recall=0.988,
         min_precision=0.994,
+    ),
+    # Left after round 6 (bench/SAFETY.md): an idiom for a late pregnancy, bare "type 1" after
+    # "and", a boil and a burn before any session read as infection, a partner who noticed the
+    # patient's bald spot; suspected pregnancies, a checklist of conditions answered "none of
+    # those", "the answer is still no", a parenthesis about the patient inside a customer's
+    # message, "and so do I" about the question rather than the drug.
+    "unseen5": Batch(
+        load_unseen5,
+        sizes(affirmed=110, red_flag=58, negated=44, hypothetical=44, third_party=38, ordinary=23),
+        min_recall=0.979,
+        min_precision=0.944,
+        max_false_flags={"negated": 0.045, "hypothetical": 0.068, "third_party": 0.053},
     ),
 }
 
@@ -103,4 +111,6 @@ def test_affirmed_recall_and_precision(scored, name):
 @pytest.mark.parametrize("group", MUST_NOT_FLAG)
 def test_no_false_flags(scored, name, group):
     rate = scored[name].false_flag_rate(group)
-    assert rate == 0.0, f"{group}: {rate:.1%} {scored[name].false_flags.get(group)}"
+    ceiling = BATCHES[name].max_false_flags.get(group, 0.0)
+    # Ceilings are rounded to 0.1 %; one more row is over 2 % in every group.
+    assert rate <= ceiling + 0.001, f"{group}: {rate:.1%} {scored[name].false_flags.get(group)}"

@@ -24,29 +24,35 @@ SAFETY = ROOT / "data" / "safety"
 CONTRACT = ("contraindication", "red_flag")
 # Floors: (recall, precision, false flags per group), rules alone and the component.
 FLOORS = {
-    "rules": (0.868, 0.913, {"negated": 0.167, "hypothetical": 0.122, "third_party": 0.028}),
-    "component": (0.868, 0.946, {"negated": 0.111, "hypothetical": 0.073, "third_party": 0.0}),
+    "rules": (0.879, 0.925, {"negated": 0.139, "hypothetical": 0.122, "third_party": 0.028}),
+    "component": (0.879, 0.958, {"negated": 0.083, "hypothetical": 0.049, "third_party": 0.0}),
 }
 TARGET_RECALL = 0.95
 TARGET_FALSE_FLAGS = 0.03
 SHORT_OF_TARGET = pytest.mark.xfail(strict=True, reason="short of the issue's target, unread")
 
 
-def _report(what: str, result: Score, rows: int) -> Score:
-    figures = ", ".join(f"{k} {v}" for k, v in result.summary().items())
-    # Aggregates only: the rows and the misses stay unread.
-    REPORT.append(f"safety {what} on the {rows} unread messages of unseen4: {figures}")
-    return result
+Figures = dict[str, float]
+
+
+def _figures(what: str, result: Score, rows: int) -> Figures:
+    """Only the aggregates leave this function: a failing assertion then shows numbers, never
+    a row (pytest would print a Score's misses)."""
+    figures = {"recall": result.recall_all, "precision": result.precision_all}
+    figures |= {group: result.false_flag_rate(group) for group in MUST_NOT_FLAG}
+    shown = ", ".join(f"{k} {v}" for k, v in result.summary().items())
+    REPORT.append(f"safety {what} on the {rows} unread messages of unseen4: {shown}")
+    return figures
 
 
 @pytest.fixture(scope="module")
-def scored_rules() -> Score:
+def scored_rules() -> Figures:
     rows = load_unseen4()
-    return _report("rules", score(SafetyDetector(SAFETY), rows), len(rows))
+    return _figures("rules", score(SafetyDetector(SAFETY), rows), len(rows))
 
 
 @pytest.fixture(scope="module")
-def scored() -> Score:
+def scored() -> Figures:
     """The component's contract entities, with the status check config.yml turns on."""
     flagger = SafetyFlagger({"lexicon_dir": str(SAFETY), "status_net": True})
     rows = load_unseen4()
@@ -54,11 +60,11 @@ def scored() -> Score:
     def flags(text: str) -> set[str]:
         return {e["value"] for e in flagger.entities(text) if e["entity"] in CONTRACT}
 
-    return _report("component", score_found(flags, rows), len(rows))
+    return _figures("component", score_found(flags, rows), len(rows))
 
 
 @pytest.fixture(params=sorted(FLOORS))
-def scored_as(request, scored_rules, scored) -> tuple[Score, tuple]:
+def scored_as(request, scored_rules, scored) -> tuple[Figures, tuple]:
     return (scored_rules if request.param == "rules" else scored), FLOORS[request.param]
 
 
@@ -69,23 +75,22 @@ def test_the_batch_is_whole():
 
 
 def test_recall_and_precision_floors(scored_as):
-    result, (recall, precision, _) = scored_as
-    # No row text in the message: the batch stays unread.
-    assert result.recall_all >= recall, f"recall {result.recall_all:.3f}"
-    assert result.precision_all >= precision, f"precision {result.precision_all:.3f}"
+    figures, (recall, precision, _) = scored_as
+    # Floors are rounded to 0.001.
+    assert figures["recall"] >= recall - 0.001, f"recall {figures['recall']:.3f}"
+    assert figures["precision"] >= precision - 0.001, f"precision {figures['precision']:.3f}"
 
 
 @pytest.mark.parametrize("group", MUST_NOT_FLAG)
 def test_false_flag_ceilings(scored_as, group):
-    result, (_, _, ceilings) = scored_as
-    rate = result.false_flag_rate(group)
+    figures, (_, _, ceilings) = scored_as
     # The ceilings are rounded to 0.1 %: one row more is over 2 % in every group.
-    assert rate <= ceilings[group] + 0.001, f"{group}: {rate:.1%}"
+    assert figures[group] <= ceilings[group] + 0.001, f"{group}: {figures[group]:.1%}"
 
 
 @SHORT_OF_TARGET
 def test_target_recall(scored):
-    assert scored.recall_all >= TARGET_RECALL
+    assert scored["recall"] >= TARGET_RECALL
 
 
 @pytest.mark.parametrize(
@@ -97,4 +102,4 @@ def test_target_recall(scored):
     ],
 )
 def test_target_false_flags(scored, group):
-    assert scored.false_flag_rate(group) <= TARGET_FALSE_FLAGS
+    assert scored[group] <= TARGET_FALSE_FLAGS

@@ -11,6 +11,7 @@ at its own words (bot/nlu/status_net.py).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from bot.nlu.safety_net import SafetyNet, build_net
 from bot.nlu.status_net import StatusNet, build_status_net
 
 POSSIBLE = POSSIBLE_ROLE
+log = logging.getLogger(__name__)
 
 
 def mention_entity(mention: Mention, extractor: str) -> dict[str, Any]:
@@ -112,6 +114,8 @@ class SafetyFlagger(GraphComponent, EntityExtractorMixin):
         self.status: StatusNet | None = None
         if config.get("status_net", False):
             self.status = build_status_net(self.detector, labelled_rows_root())
+            if self.status is None:
+                log.warning("status check off: none of its labelled rows (data/safety/net.yml)")
 
     @classmethod
     def create(

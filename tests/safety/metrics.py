@@ -17,6 +17,7 @@ UNSEEN = Path(__file__).parent / "unseen.yml"
 UNSEEN2 = Path(__file__).parent / "unseen2.yml"
 UNSEEN3 = Path(__file__).parent / "unseen3.yml"
 UNSEEN4 = Path(__file__).parent / "unseen4.yml"
+UNSEEN5 = Path(__file__).parent / "unseen5.yml"
 MUST_NOT_FLAG = ("negated", "hypothetical", "third_party")
 
 
@@ -53,6 +54,13 @@ def load_unseen3() -> list[dict]:
     """The third blind batch (see unseen3_NOTES.md): scored once, then read whole in round 4,
     so its figures after round 4 are training figures."""
     with UNSEEN3.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def load_unseen5() -> list[dict]:
+    """The fifth blind batch (see unseen5_NOTES.md): scored once, then read whole in round 6,
+    so its figures after round 6 are training figures."""
+    with UNSEEN5.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
 
 
@@ -155,6 +163,7 @@ def every_set(unread: bool = True) -> dict[str, list[dict]]:
         "unseen_all": load_unseen(),
         "unseen2": load_unseen2(),
         "unseen3": load_unseen3(),
+        "unseen5": load_unseen5(),
     }
     if unread:
         sets["unseen4_unread"] = load_unseen4()
