@@ -311,17 +311,23 @@ def test_the_staff_chat_hears_of_new_escalations_without_medical_details(
         next(gateway, None)
 
 
+# A message the bot cannot answer whatever the model learned: the language guard sends a message
+# clearly in another language to the fallback. (Made-up words were used before, but a model
+# may read them as a topic with confidence: see bench/NLU.md, round 6.)
+UNANSWERED = "Привет, как дела у вас сегодня?"
+
+
 def test_insight_shows_what_was_asked_and_labels_become_training_data(admin, any_bot, tmp_path):
     from bot.ops.model import fingerprint, training_data
 
     with httpx.Client(base_url=any_bot.gateway, timeout=60) as web:
         token = web.post("/widget/session").json()["token"]
         headers = {"Authorization": f"Bearer {token}"}
-        web.post("/widget/messages", json={"text": "blorp snargle wibble"}, headers=headers)
+        web.post("/widget/messages", json={"text": UNANSWERED}, headers=headers)
         web.post("/widget/messages", json={"text": "how much does it cost?"}, headers=headers)
     page = admin.page("/console/admin/insight")
     assert page.status_code == 200
-    assert "blorp snargle wibble" in page.text and "<svg" in page.text
+    assert UNANSWERED in page.text and "<svg" in page.text
     assert "ask_cost" in page.text, "questions per topic"
     settings = Settings.from_env(
         {"DATABASE_URL": any_bot.settings.database_url, "MESOBOT_RUN_DIR": str(tmp_path)},
@@ -331,15 +337,15 @@ def test_insight_shows_what_was_asked_and_labels_become_training_data(admin, any
     labelled = admin.post_form(
         "/console/admin/insight/label",
         "/console/admin/insight",
-        text="blorp snargle wibble",
+        text=UNANSWERED,
         intent="out_of_scope",
     )
     assert labelled.headers["location"].endswith("done=labelled")
     data = [path for path in training_data(settings) if path.is_file()]
-    assert data and "blorp snargle wibble" in data[0].read_text()
+    assert data and UNANSWERED in data[0].read_text()
     assert "out_of_scope" in data[0].read_text()
     assert fingerprint(settings) != before, "the next `python -m bot train` retrains"
-    assert "blorp snargle wibble" not in admin.page("/console/admin/insight").text
+    assert UNANSWERED not in admin.page("/console/admin/insight").text
 
 
 def test_staff_cannot_label(staff):
