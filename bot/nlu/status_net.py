@@ -24,8 +24,8 @@ import yaml
 
 from bot.nlu.detector import MAX_CHARS, Mention, SafetyDetector
 from bot.nlu.normalise import fold
+from bot.nlu.safety_net import NET_FILE
 
-NET_FILE = "net.yml"
 WORDS = re.compile(r"[\w']+|[?!.,;:]")
 
 
@@ -91,20 +91,14 @@ def read_rows(paths: Iterable[Path]) -> list[dict[str, Any]]:
     return rows
 
 
+@dataclass(frozen=True, eq=False)  # numpy weights: identity, not value, equality
 class StatusNet:
     """P(the patient's own, now) for a mention, from the words around it."""
 
-    def __init__(
-        self,
-        vectorizer: Any,
-        weights: np.ndarray[Any, np.dtype[np.float64]],
-        bias: float,
-        config: StatusConfig,
-    ) -> None:
-        self._vectorizer = vectorizer
-        self._weights = weights
-        self._bias = bias
-        self.config = config
+    vectorizer: Any
+    weights: np.ndarray[Any, np.dtype[np.float64]]
+    bias: float
+    config: StatusConfig
 
     @classmethod
     def train(cls, contexts: list[str], labels: list[int], config: StatusConfig) -> StatusNet:
@@ -129,8 +123,8 @@ class StatusNet:
         """The probability that each mention is the patient's own, now."""
         if not mentions:
             return []
-        rows = self._vectorizer.transform([mention_context(text, m, self.config) for m in mentions])
-        logits = np.asarray(rows @ self._weights).ravel() + self._bias
+        rows = self.vectorizer.transform([mention_context(text, m, self.config) for m in mentions])
+        logits = np.asarray(rows @ self.weights).ravel() + self.bias
         return [float(p) for p in 1.0 / (1.0 + np.exp(-logits))]
 
     def doubted(self, text: str, mentions: Sequence[Mention]) -> dict[int, float]:
