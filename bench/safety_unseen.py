@@ -12,10 +12,10 @@ learned parts.
 Blind batches, each written without reading the flagger and scored once before it was read:
 unseen.yml (half A read in round 1, half B in round 3), unseen2.yml (read in round 2; its blind
 figures in UNSEEN2_BEFORE), unseen3.yml (read in round 4; UNSEEN3_BEFORE), unseen5.yml (read in
-round 6; UNSEEN5_BEFORE) and unseen4.yml, which is never read: the honest figure. The labelled
-set is also part of the net's training data, so its "with net" figures are not a held-out
-measure; the status check learns from every read batch (labelled, unseen, unseen2, unseen3,
-unseen5), so only unseen4 measures it.
+round 6; UNSEEN5_BEFORE), and unseen4.yml and unseen6.yml, which are never read: the honest
+figures. The labelled set is also part of the net's training data, so its "with net" figures are
+not a held-out measure; the status check learns from every read batch (labelled, unseen, unseen2,
+unseen3, unseen5), so only unseen4 and unseen6 measure it.
 Writes bench/results/safety_unseen.json.
 Run: `PYTHONPATH=. .venv/bin/python bench/safety_unseen.py`.
 """
@@ -34,7 +34,7 @@ from tests.safety.metrics import every_set, score_found
 RESULTS = ROOT / "bench" / "results" / "safety_unseen.json"
 CONTRACT = ("contraindication", "red_flag")
 GROUPS = ("negated", "hypothetical", "third_party")
-UNREAD = "unseen4_unread"
+UNREAD_SUFFIX = "_unread"
 # unseen2.yml scored with the round-1 code before round 2 changed anything (second net on,
 # threshold 0.7), on 2026-11-25; kept here because the code that produced it is gone.
 UNSEEN2_BEFORE = {
@@ -164,48 +164,49 @@ def readme_block(output: dict) -> str:
         for name, f in output["results"].get(method, {}).items():
             rows.append(
                 [
-                    f"**{name}**" if name == UNREAD else name,
+                    f"**{name}**" if name.endswith(UNREAD_SUFFIX) else name,
                     label,
                     f"{f['recall']:.3f}",
                     f"{f['precision']:.3f}",
                     *(f"{f[f'false_flags_{g}']:.1%}" for g in GROUPS),
                 ]
             )
-    rules = output["results"]["rules"][UNREAD]
-    honest = output["results"]["component"][UNREAD]
-    targets = [
-        [
-            "Recall on the unread batch",
-            "≥ 0.95",
-            f"{rules['recall']:.3f}",
-            f"{honest['recall']:.3f}",
-        ],
-        *(
-            [
-                f"False flags, {g.replace('_', ' ')}",
-                "≤ 3%",
-                f"{rules[f'false_flags_{g}']:.1%}",
-                f"{honest[f'false_flags_{g}']:.1%}",
-            ]
-            for g in GROUPS
-        ),
-    ]
-    verdicts = [honest["recall"] >= 0.95, *(honest[f"false_flags_{g}"] <= 0.03 for g in GROUPS)]
+    targets, verdicts = [], []
+    for name in output["results"]["rules"]:
+        if not name.endswith(UNREAD_SUFFIX):
+            continue
+        batch = name.removesuffix(UNREAD_SUFFIX)
+        rules = output["results"]["rules"][name]
+        honest = output["results"]["component"][name]
+        targets.append(
+            [f"Recall, {batch}", "≥ 0.95", f"{rules['recall']:.3f}", f"{honest['recall']:.3f}"]
+        )
+        verdicts.append(honest["recall"] >= 0.95)
+        for g in GROUPS:
+            targets.append(
+                [
+                    f"False flags, {g.replace('_', ' ')}, {batch}",
+                    "≤ 3%",
+                    f"{rules[f'false_flags_{g}']:.1%}",
+                    f"{honest[f'false_flags_{g}']:.1%}",
+                ]
+            )
+            verdicts.append(honest[f"false_flags_{g}"] <= 0.03)
     lines = [
         report.generated_by("bench/safety_unseen.py", output["when"]),
         "",
         f"**Machine:** {output['machine']}. **Sets:** blind batches written by people who never saw"
-        " the flagger; all but `unseen4` have since been read and tuned on (training figures),"
-        " `unseen4` never is (the honest figure); `labelled` is also the second net's training"
-        " data and every read batch the status check's. **component** is what config.yml runs:"
-        " the rules with the learned status check. Rows: "
+        " the flagger; all but `unseen4` and `unseen6` have since been read and tuned on (training"
+        " figures), those two never are (the honest figures); `labelled` is also the second"
+        " net's training data and every read batch the status check's. **component** is what"
+        " config.yml runs: the rules with the learned status check. Rows: "
         + ", ".join(f"{k} {v}" for k, v in output["rows"].items())
         + "."
         " History and kinds of gap: [SAFETY.md](SAFETY.md).",
         "",
         *report.table(header, rows),
         "",
-        "### Targets (issue 8), on the unread batch (met or not: the component)",
+        "### Targets (issue 8), on each unread batch (met or not: the component)",
         "",
         *report.table(
             ["Target", "Goal", "rules", "component", "Met"],

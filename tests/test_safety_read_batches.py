@@ -7,7 +7,7 @@ hypothetical / 14.3% third party; unseen3 recall 0.895, precision 0.839, false f
 19.0% / 17.1%; unseen5, rules alone, 0.927, 0.856, 18.2% / 25.0% / 15.8%). Round 2 then read
 unseen2 whole, round 4 unseen3 and round 6 unseen5, and fixed the general gaps they showed, so
 the figures asserted here are regression floors at the level reached, not a measure of
-generalisation (that is tests/test_safety_unseen4.py).
+generalisation (that is tests/test_safety_unread.py).
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ UNSEEN2 = Path(__file__).parent / "unseen2.yml"
 UNSEEN3 = Path(__file__).parent / "unseen3.yml"
 UNSEEN4 = Path(__file__).parent / "unseen4.yml"
 UNSEEN5 = Path(__file__).parent / "unseen5.yml"
+UNSEEN6 = Path(__file__).parent / "unseen6.yml"
 MUST_NOT_FLAG = ("negated", "hypothetical", "third_party")
 
 
@@ -67,6 +68,12 @@ def load_unseen5() -> list[dict]:
 def load_unseen4() -> list[dict]:
     """The fourth blind batch (see unseen4_NOTES.md): scored, never read; the honest figure."""
     with UNSEEN4.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def load_unseen6() -> list[dict]:
+    """The sixth blind batch (see unseen6_NOTES.md): like unseen4, scored and never read."""
+    with UNSEEN6.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
 
 
@@ -155,8 +162,8 @@ def report(result: Score) -> str:
 
 
 def every_set(unread: bool = True) -> dict[str, list[dict]]:
-    """Every scored set by its bench name, in report order (`unread=False` leaves out unseen4,
-    the batch nobody reads)."""
+    """Every scored set by its bench name, in report order (`unread=False` leaves out unseen4 and
+    unseen6, the batches nobody reads)."""
     sets = {
         "unseen_A": load_unseen("A"),
         "unseen_B": load_unseen("B"),
@@ -167,5 +174,6 @@ def every_set(unread: bool = True) -> dict[str, list[dict]]:
     }
     if unread:
         sets["unseen4_unread"] = load_unseen4()
+        sets["unseen6_unread"] = load_unseen6()
     sets["labelled"] = load_labelled()
     return sets

@@ -1,0 +1,154 @@
+"""The honest figures: tests/safety/unseen4.yml and unseen6.yml, written blind and never read.
+
+Each was scored once, with aggregates only: unseen4 after rounds 3 and 4 had tuned the flagger on
+the other batches, unseen6 after round 6 (their NOTES files say how they were written). Nobody
+working on the flagger reads their rows: a miss here is fixed from a new kind of message found
+elsewhere, never from the row. The floors catch regressions, for the rules alone and for the
+component as config.yml runs it (the rules with the learned status check, bot/nlu/status_net.py,
+which never trains on these batches). The hardening issue's targets (recall 0.95, at most 3%
+false flags on every must-not-flag group) are judged on the component; where it falls short they
+are strict expected failures, so they turn red the day they are met.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from bot.nlu.detector import SafetyDetector
+from bot.nlu.safety_flagger import SafetyFlagger
+from bot.settings import ROOT
+from tests.conftest import REPORT
+from tests.safety.metrics import (
+    MUST_NOT_FLAG,
+    Score,
+    load_unseen4,
+    load_unseen6,
+    score,
+    score_found,
+)
+
+SAFETY = ROOT / "data" / "safety"
+CONTRACT = ("contraindication", "red_flag")
+Floors = tuple[float, float, dict[str, float]]
+# Each unread batch: its loader, its size, and floors (recall, precision, false flags per group)
+# for the rules alone and for the component.
+BATCHES: dict[str, tuple[Callable[[], list[dict]], int, dict[str, Floors]]] = {
+    "unseen4": (
+        load_unseen4,
+        299,
+        {
+            "rules": (
+                0.879,
+                0.925,
+                {"negated": 0.139, "hypothetical": 0.122, "third_party": 0.028},
+            ),
+            "component": (
+                0.879,
+                0.958,
+                {"negated": 0.083, "hypothetical": 0.049, "third_party": 0.0},
+            ),
+        },
+    ),
+    "unseen6": (
+        load_unseen6,
+        334,
+        {
+            "rules": (0.835, 0.935, {"negated": 0.065, "hypothetical": 0.109, "third_party": 0.0}),
+            "component": (
+                0.830,
+                0.969,
+                {"negated": 0.043, "hypothetical": 0.0, "third_party": 0.0},
+            ),
+        },
+    ),
+}
+TARGET_RECALL = 0.95
+TARGET_FALSE_FLAGS = 0.03
+SHORT_OF_TARGET = pytest.mark.xfail(strict=True, reason="short of the issue's target, unread")
+
+
+Figures = dict[str, float]
+
+
+def _figures(what: str, batch: str, result: Score, rows: int) -> Figures:
+    """Only the aggregates leave this function: a failing assertion then shows numbers, never
+    a row (pytest would print a Score's misses)."""
+    figures = {"recall": result.recall_all, "precision": result.precision_all}
+    figures |= {group: result.false_flag_rate(group) for group in MUST_NOT_FLAG}
+    shown = ", ".join(f"{k} {v}" for k, v in result.summary().items())
+    REPORT.append(f"safety {what} on the {rows} unread messages of {batch}: {shown}")
+    return figures
+
+
+@pytest.fixture(scope="module")
+def component() -> SafetyFlagger:
+    """The component with the status check config.yml turns on."""
+    return SafetyFlagger({"lexicon_dir": str(SAFETY), "status_net": True})
+
+
+@pytest.fixture(scope="module")
+def scored(component) -> dict[tuple[str, str], Figures]:
+    """(batch, flagger) -> figures, for every unread batch, the rules alone and the component."""
+
+    def flags(text: str) -> set[str]:
+        return {e["value"] for e in component.entities(text) if e["entity"] in CONTRACT}
+
+    detector = SafetyDetector(SAFETY)
+    figures = {}
+    for batch, (load, _, _) in BATCHES.items():
+        rows = load()
+        figures[batch, "rules"] = _figures("rules", batch, score(detector, rows), len(rows))
+        figures[batch, "component"] = _figures(
+            "component", batch, score_found(flags, rows), len(rows)
+        )
+    return figures
+
+
+CASES = [(batch, flagger) for batch in BATCHES for flagger in ("rules", "component")]
+
+
+@pytest.mark.parametrize("batch", BATCHES)
+def test_the_batch_is_whole(batch):
+    load, size, _ = BATCHES[batch]
+    rows = load()
+    assert len(rows) == size
+    assert all(not row["flags"] for row in rows if row["group"] in MUST_NOT_FLAG)
+
+
+@pytest.mark.parametrize(("batch", "flagger"), CASES)
+def test_recall_and_precision_floors(scored, batch, flagger):
+    figures = scored[batch, flagger]
+    recall, precision, _ = BATCHES[batch][2][flagger]
+    # Floors are rounded to 0.001.
+    assert figures["recall"] >= recall - 0.001, f"recall {figures['recall']:.3f}"
+    assert figures["precision"] >= precision - 0.001, f"precision {figures['precision']:.3f}"
+
+
+@pytest.mark.parametrize("group", MUST_NOT_FLAG)
+@pytest.mark.parametrize(("batch", "flagger"), CASES)
+def test_false_flag_ceilings(scored, batch, flagger, group):
+    figures = scored[batch, flagger]
+    ceilings = BATCHES[batch][2][flagger][2]
+    # The ceilings are rounded to 0.1 %: one row more is over 2 % in every group.
+    assert figures[group] <= ceilings[group] + 0.001, f"{group}: {figures[group]:.1%}"
+
+
+@pytest.mark.parametrize("batch", [pytest.param(b, marks=SHORT_OF_TARGET) for b in BATCHES])
+def test_target_recall(scored, batch):
+    assert scored[batch, "component"]["recall"] >= TARGET_RECALL
+
+
+def _target_cases() -> list:
+    cases = []
+    for batch, (_, _, floors) in BATCHES.items():
+        for group in MUST_NOT_FLAG:
+            short = floors["component"][2][group] > TARGET_FALSE_FLAGS
+            cases.append(pytest.param(batch, group, marks=[SHORT_OF_TARGET] if short else []))
+    return cases
+
+
+@pytest.mark.parametrize(("batch", "group"), _target_cases())
+def test_target_false_flags(scored, batch, group):
+    assert scored[batch, "component"][group] <= TARGET_FALSE_FLAGS
