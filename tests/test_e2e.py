@@ -93,6 +93,18 @@ def test_low_confidence_offers_topics_and_a_person(bot):
     assert "/request_human" in [b["payload"] for b in replies[0]["buttons"]]
 
 
+def test_made_up_words_get_the_fallback_not_an_answer(bot):
+    assert bot.parse("blorp snargle wibble")["intent"]["name"] == "nlu_fallback"
+    replies = bot.say(new_sender(), "blorp snargle wibble")
+    assert "hair mesotherapy" in replies[0]["text"]
+    assert "/request_human" in [b["payload"] for b in replies[0]["buttons"]]
+
+
+def test_a_typing_slip_is_still_understood(bot):
+    replies = bot.texts(new_sender(), "wen can i wosh my hiar")
+    assert any("24 hours" in reply for reply in replies)
+
+
 def test_parse_contract_from_the_issue(bot):
     parsed = bot.parse("I take Eliquis, how much is a session?")
     assert parsed["intent"]["name"] == "ask_cost"

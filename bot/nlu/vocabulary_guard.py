@@ -1,0 +1,152 @@
+"""Rasa NLU component: a message with no word the training data knows goes to the fallback.
+
+DIET must give made-up words some intent, and sometimes it gives one confidently: "blorp snargle
+wibble" came out as `ask_cost` at 0.67 and got the price answer. A message in which not one word
+is a word of the training data, or one typing slip away from one ("shampo", "excercise"), cannot
+have been understood, so it gets the fallback: what the bot can help with, and a person. The
+vocabulary is learned from the training examples, lookup tables and synonyms when the model is
+trained, and kept in the model. The safety component has already run: a flag in such a message
+still gets the safety reply.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.rule_component import send_to_fallback
+
+logger = logging.getLogger(__name__)
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]*\)")  # "[PRP](treatment)" -> "PRP"
+_FILE = "vocabulary.json"
+# A slip is tolerated only in a word long enough to still be recognisable with one letter off.
+MIN_SLIP_LENGTH = 4
+
+
+def words(text: str) -> list[str]:
+    """The words of a text (letters only, two or more), folded the same way as the vocabulary."""
+    folded = unicodedata.normalize("NFKC", _ANNOTATION.sub(r"\1", text)).casefold()
+    return _WORD.findall(folded)
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+@dataclass(frozen=True, eq=False)
+class Vocabulary:
+    """The words of the training data, and each with one letter left out (for typing slips)."""
+
+    known: frozenset[str]
+    slips: frozenset[str]
+
+    @classmethod
+    def of(cls, known: Iterable[str]) -> Vocabulary:
+        """Build the vocabulary from its words."""
+        exact = frozenset(known)
+        # Two words are one edit apart (a letter added, dropped, changed or two swapped) when
+        # one is the other, or one with a letter dropped equals the other or the other with a
+        # letter dropped (the symmetric-delete test).
+        slips = {gap for word in exact if len(word) >= MIN_SLIP_LENGTH for gap in _deletes(word)}
+        return cls(exact, frozenset(slips | {w for w in exact if len(w) >= MIN_SLIP_LENGTH - 1}))
+
+    def knows(self, word: str) -> bool:
+        """True for a word of the training data or one typing slip away from one."""
+        if word in self.known:
+            return True
+        if len(word) < MIN_SLIP_LENGTH:
+            return False
+        return word in self.slips or any(gap in self.slips for gap in _deletes(word))
+
+    def understands_nothing_of(self, text: str) -> bool:
+        """True when the text has words and none of them is known."""
+        found = words(text)
+        return bool(found) and not any(self.knows(word) for word in found)
+
+
+def training_words(training_data: TrainingData) -> set[str]:
+    """Every word of the examples, lookup tables and synonyms the model is trained on."""
+    texts = [example.get(TEXT) or "" for example in training_data.training_examples]
+    for table in training_data.lookup_tables:
+        texts.extend(str(element) for element in table.get("elements") or [])
+    for synonym, value in training_data.entity_synonyms.items():
+        texts.extend((str(synonym), str(value)))
+    return {word for text in texts for word in words(text)}
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class VocabularyGuard(GraphComponent):
+    """Sends messages in which no word is a training-data word to the fallback."""
+
+    def __init__(
+        self, model_storage: ModelStorage, resource: Resource, vocabulary: Vocabulary | None
+    ) -> None:
+        self._model_storage = model_storage
+        self._resource = resource
+        self.vocabulary = vocabulary
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> VocabularyGuard:
+        """An untrained guard: it lets everything through until it has a vocabulary."""
+        return cls(model_storage, resource, None)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Learn the vocabulary and keep it in the model."""
+        known = sorted(training_words(training_data))
+        self.vocabulary = Vocabulary.of(known)
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / _FILE).write_text(json.dumps(known), encoding="utf-8")
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> VocabularyGuard:
+        """Read the vocabulary the model was trained with."""
+        try:
+            with model_storage.read_from(resource) as directory:
+                known = json.loads((directory / _FILE).read_text(encoding="utf-8"))
+        except (ValueError, OSError):
+            # A guard that does not know the vocabulary must not send everything to the fallback.
+            logger.warning("VocabularyGuard: no vocabulary in the model; the guard is off")
+            return cls(model_storage, resource, None)
+        return cls(model_storage, resource, Vocabulary.of(known))
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Nothing to add to the training data."""
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Send messages with no known word to the fallback."""
+        if self.vocabulary is None:
+            return messages
+        for message in messages:
+            if self.vocabulary.understands_nothing_of(message.get(TEXT) or ""):
+                send_to_fallback(message)
+        return messages
