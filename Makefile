@@ -82,7 +82,7 @@ bench: install ## Run every benchmark on this machine (writes bench/results/)
 	PYTHONPATH=. $(PY) bench/safety_speed.py
 	PYTHONPATH=. $(PY) bench/safety_unseen.py
 	PYTHONPATH=. $(PY) bench/safety_context.py
-	PYTHONPATH=. $(PY) bench/nlu_eval.py
+	PYTHONPATH=. $(PY) bench/nlu_eval.py --time-training
 	PYTHONPATH=. $(PY) bench/serving.py
 	PYTHONPATH=. $(PY) bench/hotspots.py
 	PYTHONPATH=. $(PY) bench/lock_race.py

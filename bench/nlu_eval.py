@@ -47,7 +47,7 @@ import yaml
 
 from bench import report
 from bot.ops.environment import PROCESS_DEFAULTS, child_env
-from bot.ops.model import ensure_model, model_path
+from bot.ops.model import ensure_model
 from bot.settings import ROOT, Settings
 
 REAL = ROOT / "tests" / "nlu" / "real_questions.yml"
@@ -217,23 +217,16 @@ def rasa_predictor(path: Path) -> Predict:
 
 
 def tfidf_predictor() -> tuple[Predict, float]:
-    """TF-IDF (word 1-2 grams + char_wb 2-5 grams) and logistic regression, argmax intent."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline, make_union
+    """TF-IDF (word 1-2 grams + char_wb 2-5 grams) and logistic regression, argmax intent.
+
+    The same classifier config.yml's LexicalBlend mixes with DIET, here on its own.
+    """
+    from bot.nlu.lexical_blend import lexical_classifier
 
     examples = training_examples()
-    texts = [text for text, _ in examples]
-    intents = [intent for _, intent in examples]
     started = time.perf_counter()
-    model = make_pipeline(
-        make_union(
-            TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, lowercase=True),
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
-        ),
-        LogisticRegression(C=10.0, max_iter=3000),
-    )
-    model.fit(texts, intents)
+    model = lexical_classifier()
+    model.fit([text for text, _ in examples], [intent for _, intent in examples])
     seconds = time.perf_counter() - started
     return (lambda batch: [str(p) for p in model.predict(batch)]), seconds
 
@@ -263,11 +256,13 @@ def train_rasa(
         command = [sys.executable, "-m", "rasa", "train", "--config", str(config)]
         command += ["--domain", str(domain), "--data", *map(str, folders)]
     command += ["--out", str(out), "--fixed-model-name", name]
+    # An empty training cache of its own: every component is trained, so the time is real.
+    env = {**child_env(settings), "RASA_CACHE_DIRECTORY": str(out / f"{name}-cache")}
     started = time.perf_counter()
     subprocess.run(
         command,
         cwd=settings.root,
-        env=child_env(settings),
+        env=env,
         check=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -403,7 +398,7 @@ def readme_block(results: dict[str, Any]) -> str:
         [
             "Training time",
             "≤ Rasa default's",
-            f"{seconds} s" if seconds else "not timed (model reused)",
+            f"{seconds} s" if seconds else "not timed (run with --time-training)",
             f"rasa_default {default.get('training_seconds', '–')} s",
             report.verdict(
                 seconds <= default["training_seconds"]
@@ -457,7 +452,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--time-training",
         action="store_true",
-        help="time a fresh training of mesobot's model when ensure_model found it trained",
+        help="time a training of mesobot's model from an empty Rasa training cache",
     )
     parser.add_argument("--save-candidate", type=Path, help="copy the candidate model here")
     parser.add_argument("--tag", default="", help="suffix for the result files (experiments)")
@@ -474,17 +469,13 @@ def main(argv: list[str] | None = None) -> None:
     try:
         if "mesobot" in wanted:
             info: dict[str, Any] = {"config": "config.yml"}
-            if args.model:
-                path = args.model
-            else:
-                existed = model_path(settings).exists()
-                started = time.perf_counter()
-                path = ensure_model(settings)
-                if not existed:
-                    info["training_seconds"] = round(time.perf_counter() - started, 1)
-                elif args.time_training:
-                    _, seconds = train_rasa(settings, settings.training_files[0], workdir, "timed")
-                    info["training_seconds"] = round(seconds, 1)
+            # ensure_model may reuse Rasa's training cache (a component whose inputs did not
+            # change is not retrained), so its time is no training time; --time-training
+            # trains again from an empty cache.
+            path = args.model or ensure_model(settings)
+            if args.time_training:
+                _, seconds = train_rasa(settings, settings.training_files[0], workdir, "timed")
+                info["training_seconds"] = round(seconds, 1)
             info.update({"model": path.name, "model_mb": megabytes(path)})
             systems["mesobot"] = (rasa_predictor(path), info)
         if args.candidate:

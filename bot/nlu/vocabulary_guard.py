@@ -12,24 +12,20 @@ still gets the safety reply.
 from __future__ import annotations
 
 import json
-import logging
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.rule_component import send_to_fallback
-
-logger = logging.getLogger(__name__)
+from bot.nlu.stored_component import StoredComponent
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]*\)")  # "[PRP](treatment)" -> "PRP"
@@ -90,63 +86,27 @@ def training_words(training_data: TrainingData) -> set[str]:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
-class VocabularyGuard(GraphComponent):
+class VocabularyGuard(StoredComponent[Vocabulary]):
     """Sends messages in which no word is a training-data word to the fallback."""
-
-    def __init__(
-        self, model_storage: ModelStorage, resource: Resource, vocabulary: Vocabulary | None
-    ) -> None:
-        self._model_storage = model_storage
-        self._resource = resource
-        self.vocabulary = vocabulary
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> VocabularyGuard:
-        """An untrained guard: it lets everything through until it has a vocabulary."""
-        return cls(model_storage, resource, None)
 
     def train(self, training_data: TrainingData) -> Resource:
         """Learn the vocabulary and keep it in the model."""
-        known = sorted(training_words(training_data))
-        self.vocabulary = Vocabulary.of(known)
-        with self._model_storage.write_to(self._resource) as directory:
-            (directory / _FILE).write_text(json.dumps(known), encoding="utf-8")
-        return self._resource
+        return self.keep(Vocabulary.of(training_words(training_data)))
 
     @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> VocabularyGuard:
-        """Read the vocabulary the model was trained with."""
-        try:
-            with model_storage.read_from(resource) as directory:
-                known = json.loads((directory / _FILE).read_text(encoding="utf-8"))
-        except (ValueError, OSError):
-            # A guard that does not know the vocabulary must not send everything to the fallback.
-            logger.warning("VocabularyGuard: no vocabulary in the model; the guard is off")
-            return cls(model_storage, resource, None)
-        return cls(model_storage, resource, Vocabulary.of(known))
+    def read_state(cls, directory: Path) -> Vocabulary:
+        """The vocabulary the model was trained with."""
+        return Vocabulary.of(json.loads((directory / _FILE).read_text(encoding="utf-8")))
 
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """Nothing to add to the training data."""
-        return training_data
+    def write_state(self, directory: Path, state: Vocabulary) -> None:
+        """The known words, sorted (the slips are rebuilt when the model is loaded)."""
+        (directory / _FILE).write_text(json.dumps(sorted(state.known)), encoding="utf-8")
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Send messages with no known word to the fallback."""
-        if self.vocabulary is None:
+        if self.state is None:
             return messages
         for message in messages:
-            if self.vocabulary.understands_nothing_of(message.get(TEXT) or ""):
+            if self.state.understands_nothing_of(message.get(TEXT) or ""):
                 send_to_fallback(message)
         return messages

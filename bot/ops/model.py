@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.ops.environment import child_env
@@ -35,9 +36,29 @@ def training_data(settings: Settings) -> list[Path]:
     return [*settings.training_data, *([labelled] if labelled else [])]
 
 
+def component_sources(config: Path) -> list[Path]:
+    """The source files of the packages holding this repo's NLU components that the config names.
+
+    Their code decides what they learn (a vocabulary, a regression) and how a stored model is
+    read back, so a change to any module of those packages (a component, or a helper or base
+    class it imports) retrains the model like a change to the data does.
+    """
+    pipeline = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("pipeline") or []
+    root = config.parent
+    packages = set()
+    for step in pipeline:
+        module = str(step.get("name", "")).rpartition(".")[0]
+        package = root.joinpath(*module.split(".")[:-1])
+        if module.startswith("bot.") and package.is_dir():
+            packages.add(package)
+    return sorted(path for package in packages for path in package.glob("*.py"))
+
+
 def training_inputs(settings: Settings) -> list[Path]:
     """Every file whose content changes what `rasa train` produces."""
-    files = list(settings.training_files)
+    files = [*settings.training_files, *component_sources(settings.training_files[0])]
+    # The versions of the libraries the model is pickled with (scikit-learn, TensorFlow).
+    files += [lock for lock in [settings.root / "requirements.lock"] if lock.exists()]
     for source in training_data(settings):
         files.extend(sorted(source.rglob("*.yml")) if source.is_dir() else [source])
     return files
