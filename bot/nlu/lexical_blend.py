@@ -10,7 +10,6 @@ which is why `FallbackClassifier`'s threshold in config.yml is set for the blend
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,11 +22,11 @@ from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from sklearn.pipeline import Pipeline  # type: ignore[import-untyped]
+from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
+from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+from sklearn.pipeline import Pipeline, make_pipeline, make_union  # type: ignore[import-untyped]
 
 from bot.nlu.stored_component import StoredComponent
-
-logger = logging.getLogger(__name__)
 
 _FILE = "lexical.joblib"
 RANKING_LENGTH = 10
@@ -35,10 +34,6 @@ RANKING_LENGTH = 10
 
 def lexical_classifier() -> Pipeline:
     """TF-IDF over word 1–2 grams and in-word character 2–5 grams, then logistic regression."""
-    from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
-    from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
-    from sklearn.pipeline import make_pipeline, make_union
-
     return make_pipeline(
         make_union(
             TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, lowercase=True),
