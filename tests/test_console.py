@@ -17,6 +17,7 @@ from sqlalchemy import select, text, update
 
 from bot.settings import ROOT, Settings
 from bot.store.models import AuditEntry, Escalation, StaffSession, StaffUser, utcnow
+from tests.conftest import new_sender
 from tests.console_client import PASSWORD, StaffClient, csrf_of, new_account
 
 PAGES = ["/console/", "/console/queue", "/console/escalations/1", "/console/admin/staff",
@@ -288,25 +289,48 @@ def test_production_refuses_a_weak_secret_and_the_demo_account(tmp_path):
         create_app(settings)
 
 
+def staff_chat_messages(fake_telegram, chat: str, wanted, seconds: float = 30) -> list[str]:
+    """What the bot posted in the staff chat, once `wanted(texts)` holds (or time is up)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        sent = [c["text"] for c in fake_telegram.called("sendMessage") if c["chat_id"] == chat]
+        if wanted(sent) or time.monotonic() > deadline:
+            return sent
+        time.sleep(0.3)
+
+
 def test_the_staff_chat_hears_of_new_escalations_without_medical_details(
     bot, fake_telegram, tmp_path
 ):
+    from bot.store.escalations import Flag, record_flag
     from tests.conftest import telegram_gateway_for
 
-    gateway = telegram_gateway_for(bot, fake_telegram, tmp_path, STAFF_CHAT_ID="-100777")
+    # A backlog from before the staff chat was switched on: one summary, not one message each.
+    backlog = [
+        record_flag(
+            bot.sessions,
+            Flag(new_sender(), "web", "contraindication", "high", "m1", "I'm pregnant"),
+        ).escalation_id
+        for _ in range(6)
+    ]
+    chat = "-100778"
+    gateway = telegram_gateway_for(bot, fake_telegram, tmp_path, STAFF_CHAT_ID=chat)
     next(gateway)
     try:
+        (summary,) = staff_chat_messages(fake_telegram, chat, bool)
+        assert "escalations are waiting" in summary and "high" in summary
+        assert int(summary.split()[0]) >= len(backlog)
+        assert not any(f"#{number}" in summary for number in backlog)
+
         _, conversation = widget_message(bot, "I'm breastfeeding, my name is Zoe Quill")
         escalation = escalation_of(bot, conversation)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            sent = [c for c in fake_telegram.called("sendMessage") if c["chat_id"] == "-100777"]
-            if any(f"#{escalation.id}" in c["text"] for c in sent):
-                break
-            time.sleep(0.3)
-        (message,) = [c["text"] for c in sent if f"#{escalation.id}" in c["text"]]
-        assert f"/console/escalations/{escalation.id}" in message
-        assert "breastfeed" not in message.lower() and "Zoe" not in message
+        sent = staff_chat_messages(
+            fake_telegram, chat, lambda texts: any(f"#{escalation.id}" in t for t in texts)
+        )
+        assert len(sent) == 2, "the new one alone, after the summary"
+        assert f"#{escalation.id}" in sent[1]
+        assert f"/console/escalations/{escalation.id}" in sent[1]
+        assert "breastfeed" not in sent[1].lower() and "Zoe" not in sent[1]
     finally:
         next(gateway, None)
 
@@ -346,6 +370,22 @@ def test_insight_shows_what_was_asked_and_labels_become_training_data(admin, any
     assert "out_of_scope" in data[0].read_text()
     assert fingerprint(settings) != before, "the next `python -m bot train` retrains"
     assert UNANSWERED not in admin.page("/console/admin/insight").text
+
+
+def test_insight_never_lists_what_a_patient_gave_the_callback_form(admin, any_bot):
+    name, phone, when = "Quillon Marchetti", "07700 900517", "weekday mornings please"
+    with httpx.Client(base_url=any_bot.gateway, timeout=60) as web:
+        token = web.post("/widget/session").json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        replies = []
+        for words in ("I take warfarin, can I still have it?", "yes", name, phone, when):
+            response = web.post("/widget/messages", json={"text": words}, headers=headers)
+            replies.append(response.json())
+    assert "will call you" in str(replies[-1]), "the form ran to the end"
+    page = admin.page("/console/admin/insight")
+    assert page.status_code == 200
+    for detail in (name, phone, when):
+        assert detail not in page.text
 
 
 def test_staff_cannot_label(staff):

@@ -58,8 +58,9 @@ def same(a: DialogueStateTracker | None, b: DialogueStateTracker | None) -> bool
     )
 
 
-def started(sender: str) -> DialogueStateTracker:
-    tracker = DialogueStateTracker(sender, DOMAIN.slots)
+def started(sender: str, domain: Domain = DOMAIN) -> DialogueStateTracker:
+    """A new conversation as Rasa starts it, listening."""
+    tracker = DialogueStateTracker(sender, domain.slots)
     tracker.update(ActionExecuted("action_session_start"))
     tracker.update(SessionStarted())
     tracker.update(ActionExecuted("action_listen"))

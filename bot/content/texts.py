@@ -24,6 +24,8 @@ REQUIRED = (
     "staff_joined",
     "bot_back",
     "forgotten",
+    "staff_new_escalation",
+    "staff_escalations_waiting",
 )
 
 

@@ -23,7 +23,7 @@ from starlette.staticfiles import StaticFiles
 
 from bot.console.app import Console, login_required
 from bot.console.auth import LoginRequired
-from bot.console.notify import keep_notifying
+from bot.console.notify import StaffTexts, keep_notifying
 from bot.gateway import health
 from bot.gateway.channel import Channel
 from bot.gateway.middleware import RequestLog, SecurityHeaders, WidgetCors
@@ -127,8 +127,11 @@ def create_app(settings: Settings) -> Starlette:
         await services.inbox.resume()
         chores = [asyncio.create_task(housekeeping(services))]
         if settings.staff_chat_id and settings.telegram_token:
-            template = services.content.channel_texts["staff_new_escalation"]
-            notify = keep_notifying(services.db, bridge, template, settings.console_url)
+            texts = StaffTexts(
+                one=services.content.channel_texts["staff_new_escalation"],
+                backlog=services.content.channel_texts["staff_escalations_waiting"],
+            )
+            notify = keep_notifying(services.db, bridge, texts, settings.console_url)
             chores.append(asyncio.create_task(notify))
         try:
             yield

@@ -67,6 +67,11 @@ class WidgetCors:
             await self.app(scope, receive, send)
 
 
+# Words between status and duration: run together ("200 12345") they look like a phone number
+# to the log redactor, which would hide both.
+REQUEST_LINE = "%s %s status %d in %.0f ms"
+
+
 class RequestLog:
     """One line per request: method, path (never the query string), status, milliseconds."""
 
@@ -90,4 +95,4 @@ class RequestLog:
             await self.app(scope, receive, record)
         finally:
             elapsed = (time.perf_counter() - started) * 1000
-            log.info("%s %s %d %.0fms", scope["method"], scope["path"], status, elapsed)
+            log.info(REQUEST_LINE, scope["method"], scope["path"], status, elapsed)

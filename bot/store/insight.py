@@ -22,6 +22,8 @@ FALLBACK = "nlu_fallback"
 LOW_CONFIDENCE = 0.6
 # Button presses are payloads, not what a patient typed.
 PAYLOAD = "/"
+# The slot that names the callback detail being asked for (domain.yml); set while the form runs.
+FORM_SLOT = "callback_step"
 
 
 @dataclass(frozen=True)
@@ -40,26 +42,48 @@ class Asked:
 
 
 def asked_since(sessions: sessionmaker[Session], since: datetime) -> list[Asked]:
-    """Patient messages since a moment (typed ones only), oldest first."""
+    """Patient questions since a moment, oldest first.
+
+    Typed messages only: not button payloads, and not the answers to the callback form (a
+    name, a phone number, a time), which are personal details rather than questions.
+    """
     with sessions() as session:
         connection = session.connection()
         if not inspect(connection).has_table("events"):
             return []  # Rasa has not stored anything yet
+        # Every patient message and form-state change of the conversations active since then:
+        # whether a message answered the form depends on the slots set before it.
         rows = session.execute(
             text(
-                "SELECT timestamp, data FROM events WHERE type_name = 'user' "
-                "AND timestamp >= :since ORDER BY timestamp"
+                "SELECT sender_id, type_name, timestamp, data FROM events "
+                "WHERE sender_id IN (SELECT sender_id FROM events "
+                "  WHERE type_name = 'user' AND timestamp >= :since) "
+                "AND (type_name IN ('user', 'session_started', 'restart', 'reset_slots') "
+                "  OR (type_name = 'slot' AND data LIKE :slot)) "
+                "ORDER BY sender_id, timestamp, id"
             ),
-            {"since": since.timestamp()},
+            {"since": since.timestamp(), "slot": f"%{FORM_SLOT}%"},
         ).all()
     found = []
-    for stamp, data in rows:
+    in_form: dict[str, bool] = {}
+    for sender, kind, stamp, data in rows:
         try:
             event: dict[str, Any] = json.loads(data or "{}")
         except ValueError:
             continue
+        if kind != "user":
+            if kind != "slot":
+                in_form[sender] = False  # slots are reset
+            elif event.get("name") == FORM_SLOT:
+                in_form[sender] = bool(event.get("value"))
+            continue
         words = str(event.get("text") or "")
-        if not words.strip() or words.lstrip().startswith(PAYLOAD):
+        if (
+            float(stamp) < since.timestamp()
+            or in_form.get(sender)
+            or not words.strip()
+            or words.lstrip().startswith(PAYLOAD)
+        ):
             continue
         intent = (event.get("parse_data") or {}).get("intent") or {}
         found.append(
@@ -70,7 +94,7 @@ def asked_since(sessions: sessionmaker[Session], since: datetime) -> list[Asked]
                 confidence=float(intent.get("confidence") or 0.0),
             )
         )
-    return found
+    return sorted(found, key=lambda asked: asked.at)
 
 
 def week_of(moment: datetime) -> str:
