@@ -263,4 +263,4 @@ def test_the_gateway_log_has_no_bot_token_and_no_patient_words(
     messages_to(fake_telegram, chat, 1)
     log = (telegram_gateway_dir / "logs" / "gateway.log").read_text()
     assert "123:TEST" not in log and "Quillifer" not in log
-    assert "POST /telegram/webhook 200" in log
+    assert "POST /telegram/webhook status 200 in" in log
