@@ -12,10 +12,11 @@ learned parts.
 Blind batches, each written without reading the flagger and scored once before it was read:
 unseen.yml (half A read in round 1, half B in round 3), unseen2.yml (read in round 2; its blind
 figures in UNSEEN2_BEFORE), unseen3.yml (read in round 4; UNSEEN3_BEFORE), unseen5.yml (read in
-round 6; UNSEEN5_BEFORE), and unseen4.yml and unseen6.yml, which are never read: the honest
+round 6; UNSEEN5_BEFORE), unseen7.yml (read in round 8; UNSEEN7_BEFORE), and unseen4.yml and
+unseen6.yml, which are never read: the honest
 figures. The labelled set is also part of the net's training data, so its "with net" figures are
 not a held-out measure; the status check learns from every read batch (labelled, unseen, unseen2,
-unseen3, unseen5), so only unseen4 and unseen6 measure it.
+unseen3, unseen5, unseen7), so only unseen4 and unseen6 measure it.
 Writes bench/results/safety_unseen.json.
 Run: `PYTHONPATH=. .venv/bin/python bench/safety_unseen.py`.
 """
@@ -99,6 +100,32 @@ UNSEEN5_BEFORE = {
 }
 
 
+# unseen7.yml scored once with the round 7 code (commit 8c85992) before round 8 read it.
+UNSEEN7_BEFORE = {
+    "rules": {
+        "recall": 0.87,
+        "precision": 0.879,
+        "false_flags_negated": 0.12,
+        "false_flags_hypothetical": 0.133,
+        "false_flags_third_party": 0.125,
+    },
+    "component": {
+        "recall": 0.864,
+        "precision": 0.924,
+        "false_flags_negated": 0.1,
+        "false_flags_hypothetical": 0.067,
+        "false_flags_third_party": 0.0,
+    },
+    "component_plus_possible": {
+        "recall": 0.88,
+        "precision": 0.866,
+        "false_flags_negated": 0.16,
+        "false_flags_hypothetical": 0.156,
+        "false_flags_third_party": 0.125,
+    },
+}
+
+
 def main() -> None:
     flagger = SafetyFlagger(
         {"lexicon_dir": str(ROOT / "data" / "safety"), "second_net": True, "status_net": True}
@@ -143,6 +170,7 @@ def main() -> None:
         "unseen2_before_round_2": UNSEEN2_BEFORE,
         "unseen3_before_round_4": UNSEEN3_BEFORE,
         "unseen5_before_round_6": UNSEEN5_BEFORE,
+        "unseen7_before_round_8": UNSEEN7_BEFORE,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(output, indent=2) + "\n")

@@ -344,6 +344,70 @@ def test_round_six_kinds_of_message(detector, text, expected):
     assert {m.category for m in affirmed(detector, text)} == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Terms: a local anaesthetic the patient cannot have, blisters from a plaster.
+        ("I can't have lignocaine, it makes me feel awful", {"allergy"}),
+        ("heads up, I come up in blisters from surgical tape", {"allergy"}),
+        # Diabetes that has arrived; what only a pregnancy has.
+        ("borderline for ages but it's now proper type 2", {"diabetes"}),
+        ("the midwife is watching me for pre-eclampsia", {"pregnancy"}),
+        ("I'm booked into antenatal classes next month", {"pregnancy"}),
+        ("they found gestational diabetes at my 28 week check", {"pregnancy", "diabetes"}),
+        # Organs by their numbers and their future.
+        ("my consultant says fibrosis grade 2", {"liver_disease"}),
+        ("I'm waiting for a new liver", {"liver_disease"}),
+        ("eGFR keeps dropping, so the GP sent me to the kidney clinic", {"kidney_disease"}),
+        ("creatinine is raised again apparently", {"kidney_disease"}),
+        ("I've had a tissue valve since 2019", {"heart_disease"}),
+        # Breastfeeding told by what it involves.
+        ("my boy is 6 months and still breastfed", {"breastfeeding"}),
+        ("worried it will hit my supply, my supply is only just ok", {"breastfeeding"}),
+        ("I pump at work at lunchtime", {"breastfeeding"}),
+        ("nursing mum of a 5 week old here", {"breastfeeding"}),
+        # A wound closed at the hospital.
+        ("fell off my bike and they stapled my scalp on Friday", {"scalp_infection_or_lesion"}),
+        # Hair loss after treatment in other words, where the clinic treated.
+        ("since the sessions my hairline has moved backwards", {"hair_loss_after_treatment"}),
+        ("there are shiny patches where you injected", {"hair_loss_after_treatment"}),
+        ("the part you treated looks sparser than before", {"hair_loss_after_treatment"}),
+        # The practitioner is not someone else; the doctors who said so.
+        ("the spots where he injected are red and hot", {"infection_signs"}),
+        ("they said kidney disease stage 3 at my last review", {"kidney_disease"}),
+        # An ending denied is no ending; a condition that went on.
+        ("the folliculitis hasnt cleared even with the shampoo", {"scalp_infection_or_lesion"}),
+        ("my psoriasis has gone haywire on my scalp", {"scalp_infection_or_lesion"}),
+        # A family history the patient shares.
+        ("diabetes runs in the family and I have it too", {"diabetes"}),
+        # Over: it never came back, it is long gone, a false alarm, signed off.
+        ("had shingles on my scalp in spring and it hasn't come back", set()),
+        ("the cold sore is long gone", set()),
+        ("the heart murmur was a false alarm", set()),
+        ("the liver clinic signed me off in june", set()),
+        # Elsewhere than the scalp.
+        ("my psoriasis is only on my elbows", set()),
+        # Supposing, the form, the rule.
+        ("say I was on warfarin, could I still come?", set()),
+        ("the form says lactating, does that include expressing?", set()),
+        ("what's the deal with diabetes and the injections?", set()),
+        # Someone else: a pet, a stranger placed by where they sat, a child.
+        ("our cat is on clopidogrel, so I'll need an early slot", set()),
+        ("the lady next to me at the clinic was pregnant", set()),
+        ("my eldest girl has eczema all over her scalp", set()),
+        ("a friend of mine is on Eliquis and asked me to ask", set()),
+        # A result that was wrong, and a future in Spanish.
+        ("my liver tests were off once but retested fine", set()),
+        ("si en el futuro tuviera diabetes, podría seguir?", set()),
+        # The allergy's reason, told in the present or in Spanish.
+        ("nut allergy - I get hives and my throat goes tight", {"allergy"}),
+        ("soy alérgico al látex, se me hincharon las manos una vez", {"allergy"}),
+    ],
+)
+def test_round_eight_kinds_of_message(detector, text, expected):
+    assert {m.category for m in affirmed(detector, text)} == expected
+
+
 def test_non_affirmed_mentions_are_still_reported(detector):
     (mention,) = detector.detect("my mum takes warfarin")
     assert (mention.category, mention.status, mention.cue) == (

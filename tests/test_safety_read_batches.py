@@ -1,11 +1,12 @@
-"""The blind batches that have since been read: tests/safety/unseen2.yml, unseen3.yml and
-unseen5.yml.
+"""The blind batches that have since been read: tests/safety/unseen2.yml, unseen3.yml,
+unseen5.yml and unseen7.yml.
 
 Each was written without reading the flagger and scored once before anything was changed
 (bench/SAFETY.md: unseen2 recall 0.924, precision 0.803, false flags 13.2% negated / 12.6%
 hypothetical / 14.3% third party; unseen3 recall 0.895, precision 0.839, false flags 22.9% /
-19.0% / 17.1%; unseen5, rules alone, 0.927, 0.856, 18.2% / 25.0% / 15.8%). Round 2 then read
-unseen2 whole, round 4 unseen3 and round 6 unseen5, and fixed the general gaps they showed, so
+19.0% / 17.1%; unseen5, rules alone, 0.927, 0.856, 18.2% / 25.0% / 15.8%; unseen7, rules alone,
+0.870, 0.879, 12.0% / 13.3% / 12.5%). Round 2 then read unseen2 whole, round 4 unseen3, round 6
+unseen5 and round 8 unseen7, and fixed the general gaps they showed, so
 the figures asserted here are regression floors at the level reached, not a measure of
 generalisation (that is tests/test_safety_unread.py).
 """
@@ -26,6 +27,7 @@ from tests.safety.metrics import (
     load_unseen2,
     load_unseen3,
     load_unseen5,
+    load_unseen7,
     report,
     score,
 )
@@ -74,6 +76,17 @@ BATCHES = {
         min_recall=0.979,
         min_precision=0.944,
         max_false_flags={"negated": 0.045, "hypothetical": 0.068, "third_party": 0.053},
+    ),
+    # Left after round 8 (bench/SAFETY.md): "due my second in feb", a bare "9/10." opening a
+    # message, a rash spreading after the session also read as infection, a normal HbA1c after
+    # "tested me for diabetes", questions about signs asked "so I know", a side effect asked
+    # about after the words, a customer's parenthesis about the patient.
+    "unseen7": Batch(
+        load_unseen7,
+        sizes(affirmed=112, red_flag=61, negated=50, hypothetical=45, third_party=40, ordinary=20),
+        min_recall=0.989,
+        min_precision=0.968,
+        max_false_flags={"negated": 0.02, "hypothetical": 0.044, "third_party": 0.025},
     ),
 }
 

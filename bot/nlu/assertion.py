@@ -151,6 +151,8 @@ def _other_person(mention: Span, scope: Scope, cues: Cues) -> Span | None:
             and not any(0 <= cue[0] - with_me[1] <= 1 for with_me in cues.of("self_and"))
             # "I'm a patient at the clinic"
             and not any(own[0] < cue[0] <= own[1] for own in cues.of("self_description"))
+            # "where she did the injections is hot and red": she is the practitioner
+            and not _overlaps(cue, cues.of("practitioner"))
         ):
             return cue
     describes_self = _first_person_between(cues, scope.clause[0], start, "self_subject")

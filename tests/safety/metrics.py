@@ -19,6 +19,7 @@ UNSEEN3 = Path(__file__).parent / "unseen3.yml"
 UNSEEN4 = Path(__file__).parent / "unseen4.yml"
 UNSEEN5 = Path(__file__).parent / "unseen5.yml"
 UNSEEN6 = Path(__file__).parent / "unseen6.yml"
+UNSEEN7 = Path(__file__).parent / "unseen7.yml"
 MUST_NOT_FLAG = ("negated", "hypothetical", "third_party")
 
 
@@ -62,6 +63,13 @@ def load_unseen5() -> list[dict]:
     """The fifth blind batch (see unseen5_NOTES.md): scored once, then read whole in round 6,
     so its figures after round 6 are training figures."""
     with UNSEEN5.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def load_unseen7() -> list[dict]:
+    """The seventh blind batch (see unseen7_NOTES.md): scored once, then read whole in round 8,
+    so its figures after round 8 are training figures."""
+    with UNSEEN7.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
 
 
@@ -171,6 +179,7 @@ def every_set(unread: bool = True) -> dict[str, list[dict]]:
         "unseen2": load_unseen2(),
         "unseen3": load_unseen3(),
         "unseen5": load_unseen5(),
+        "unseen7": load_unseen7(),
     }
     if unread:
         sets["unseen4_unread"] = load_unseen4()
