@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -109,3 +110,40 @@ def test_nothing_faces_the_network_without_its_secret(tmp_path, variable, value)
     )  # fmt: skip
     assert result.returncode == 2
     assert f"{variable} faces the network" in result.stderr
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie nobody reaped yet counts as gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return False
+
+
+def test_killing_training_stops_rasa_train_too(tmp_path):
+    # An empty models folder: `python -m bot train` must start `rasa train`.
+    env = {**os.environ, "MESOBOT_MODELS_DIR": str(tmp_path / "models"),
+           "MESOBOT_RUN_DIR": str(tmp_path / "run")}  # fmt: skip
+    parent = subprocess.Popen(
+        [sys.executable, "-m", "bot", "train"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 60
+        children: list[int] = []
+        while not children and time.monotonic() < deadline:
+            time.sleep(0.2)
+            children = [
+                pid
+                for pid in processes_with(str(tmp_path / "models"))
+                if pid != parent.pid and b"rasa" in Path(f"/proc/{pid}/cmdline").read_bytes()
+            ]
+        assert children, "rasa train started"
+        parent.kill()  # not even a chance to clean up
+        parent.wait(10)
+        deadline = time.monotonic() + 30
+        while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(_alive(pid) for pid in children)
+    finally:
+        if parent.poll() is None:
+            parent.kill()

@@ -24,6 +24,11 @@ class RasaUnavailable(RuntimeError):
     """Rasa did not answer; the caller keeps the message and tries again."""
 
 
+class RasaFailed(RasaUnavailable):
+    """Rasa is up but answered with a server error (its turn raised); tried again too, but a
+    message it keeps failing on must not wait forever (bot/gateway/turns.py)."""
+
+
 # Nothing reached the process: safe to send the same request to another one.
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout)
 
@@ -70,6 +75,10 @@ class RasaClient:
             except NOT_SENT as refused:
                 error = refused
                 continue
+            except httpx.HTTPStatusError as failed:
+                if failed.response.status_code >= 500 and failed.response.status_code != 503:
+                    raise RasaFailed(f"HTTP {failed.response.status_code}") from failed
+                raise RasaUnavailable(f"HTTP {failed.response.status_code}") from failed
             except httpx.HTTPError as failed:
                 raise RasaUnavailable(type(failed).__name__) from failed
             return response

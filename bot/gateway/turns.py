@@ -2,8 +2,10 @@
 
 Rasa 3.6 answers a turn with no messages when its custom action fails (the action server is
 down or broken: Rasa logs the error and carries on). A patient must never be left without an
-answer, so such a turn gets a holding reply and is handed to staff as "bot could not help". A
-conversation a member of staff has claimed is silent on purpose and is left alone.
+answer, so such a turn gets a holding reply and is handed to staff as "bot could not help". So
+does a message Rasa keeps answering with a server error: retried for a few minutes, it would
+otherwise hold up its conversation forever (messages are answered in order). A conversation a
+member of staff has claimed is silent on purpose and is left alone.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from bot.gateway.metrics import Metrics
-from bot.gateway.rasa_client import RasaClient, RasaUnavailable
+from bot.gateway.rasa_client import RasaClient, RasaFailed, RasaUnavailable
 from bot.gateway.replies import Reply
 from bot.store.escalations import Flag, record_flag
 from bot.store.handling import owner_of
@@ -25,6 +27,9 @@ from bot.store.inbox import Message
 log = logging.getLogger(__name__)
 HELD_KIND = "bot_failed"
 HELD_SEVERITY = "high"
+# Server errors on one message before staff get it: with the inbox's backoff (1, 2, 5, 10, 30,
+# then 60 s) about five minutes, longer than a Rasa restart.
+SERVER_ERRORS_BEFORE_STAFF = 10
 
 
 class Turns:
@@ -43,6 +48,11 @@ class Turns:
         started = time.perf_counter()
         try:
             replies = await self._replies(message, text, button)
+        except RasaFailed:
+            self.metrics.unavailable.labels(message.channel).inc()
+            if message.attempts + 1 < SERVER_ERRORS_BEFORE_STAFF:
+                raise
+            return await self._hand_over(message)
         except RasaUnavailable:
             self.metrics.unavailable.labels(message.channel).inc()
             raise
@@ -69,7 +79,31 @@ class Turns:
         """The holding reply, once the turn is recorded for staff; nothing if staff own it."""
         if await run_in_threadpool(owner_of, self.db, message.conversation_id):
             return []
-        flag = Flag(
+        try:
+            await run_in_threadpool(record_flag, self.db, self._flag(message))
+        except (SQLAlchemyError, ValueError):
+            log.exception("could not record a turn Rasa left unanswered (message %s)", message.id)
+            return [Reply(self.texts["unanswered"])]
+        self.metrics.held.labels(message.channel).inc()
+        log.warning("Rasa gave no reply; message %s handed to staff", message.id)
+        return [Reply(self.texts["held"])]
+
+    async def _hand_over(self, message: Message) -> list[Reply]:
+        """A message Rasa never answered, recorded for staff (even when they own the
+        conversation: it is in no transcript); kept in the inbox while that fails."""
+        try:
+            await run_in_threadpool(record_flag, self.db, self._flag(message))
+            owned = await run_in_threadpool(owner_of, self.db, message.conversation_id)
+        except (SQLAlchemyError, ValueError) as error:
+            raise RasaUnavailable(type(error).__name__) from error
+        self.metrics.held.labels(message.channel).inc()
+        log.error("Rasa kept failing on message %s; handed to staff", message.id)
+        return [] if owned else [Reply(self.texts["held"])]
+
+    @staticmethod
+    def _flag(message: Message) -> Flag:
+        """The "bot could not help" escalation for this message."""
+        return Flag(
             conversation_id=message.conversation_id,
             channel=message.channel,
             kind=HELD_KIND,
@@ -77,11 +111,3 @@ class Turns:
             message_id=message.rasa_id,
             text=str(message.body.get("title") or message.body.get("text") or ""),
         )
-        try:
-            await run_in_threadpool(record_flag, self.db, flag)
-        except (SQLAlchemyError, ValueError):
-            log.exception("could not record a turn Rasa left unanswered (message %s)", message.id)
-            return [Reply(self.texts["unanswered"])]
-        self.metrics.held.labels(message.channel).inc()
-        log.warning("Rasa gave no reply; message %s handed to staff", message.id)
-        return [Reply(self.texts["held"])]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import os
 import random
 import signal
@@ -18,15 +16,13 @@ from types import TracebackType
 
 import httpx
 
+from bot.ops.children import die_with_parent
 from bot.ops.environment import child_env
 from bot.settings import Settings
 
 
 class StartupError(RuntimeError):
     """A process exited or did not become healthy in time."""
-
-
-PR_SET_PDEATHSIG = 1
 
 
 EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
@@ -70,13 +66,6 @@ def free_port(count: int = 1) -> int:
     raise RuntimeError("no run of free ports")
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: get SIGTERM if the launcher dies, so nothing is orphaned."""
-    # Not Linux: nothing to set; Stack.stop() still stops the children on a normal exit.
-    with contextlib.suppress(OSError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
 @dataclass
 class Service:
     """One child process and how to tell it is ready."""
@@ -104,7 +93,7 @@ class Service:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
 
     def healthy(self) -> bool:

@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.ops.children import die_with_parent
 from bot.ops.environment import child_env
 from bot.settings import Settings
 from bot.store.db import session_factory
@@ -99,5 +100,12 @@ def ensure_model(settings: Settings) -> Path:
         command = [sys.executable, "-m", "rasa", "train", "--config", str(config)]
         command += ["--domain", str(domain), "--data", *map(str, training_data(settings))]
         command += ["--out", str(settings.models_dir), "--fixed-model-name", target.name[:-7]]
-        subprocess.run(command, cwd=settings.root, env=child_env(settings), check=True)
+        # A killed `python -m bot train` takes `rasa train` with it.
+        subprocess.run(
+            command,
+            cwd=settings.root,
+            env=child_env(settings),
+            check=True,
+            preexec_fn=die_with_parent,
+        )
     return target
