@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.gateway.metrics import Metrics
-from bot.gateway.rasa_client import RasaClient, RasaFailed, RasaUnavailable
+from bot.gateway.rasa_client import RasaClient, RasaFailed, RasaUnavailable, ranked
 from bot.gateway.turns import SERVER_ERRORS_BEFORE_STAFF, Turns
 from bot.ops.launcher import free_port
 from bot.store.db import session_factory
@@ -107,3 +107,58 @@ def test_a_rasa_that_is_down_is_not_a_server_error(db):
         asyncio.run(run())
     assert not isinstance(raised.value, RasaFailed), "waited for, however long"
     assert escalations(db) == []
+
+
+class HangsUp(BaseHTTPRequestHandler):
+    """Reads the request, then drops the connection: a Rasa killed mid-request."""
+
+    def _drop(self) -> None:
+        self.close_connection = True
+        self.connection.shutdown(2)
+
+    do_GET = do_POST = _drop
+
+    def log_message(self, *args: object) -> None:
+        """Quiet."""
+
+
+class Answers(BaseHTTPRequestHandler):
+    """A Rasa that is up: an empty tracker, no replies."""
+
+    def _answer(self) -> None:
+        body = b'{"events": []}' if self.command == "GET" else b"[]"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args: object) -> None:
+        """Quiet."""
+
+
+def serve(handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_a_read_that_breaks_off_is_asked_of_the_next_process_and_a_turn_is_not():
+    broken, healthy = serve(HangsUp), serve(Answers)
+    urls = [f"http://127.0.0.1:{s.server_port}" for s in (broken, healthy)]
+    sender = next(f"web-{n}" for n in range(100) if ranked(f"web-{n}", urls)[0] == urls[0])
+
+    async def run() -> None:
+        rasa = RasaClient(urls, auth=dict)
+        assert await rasa.transcript(sender) == []  # from the healthy one
+        with pytest.raises(RasaUnavailable):
+            await rasa.send(sender, "hi", "web", message_id="gw-1")
+
+    try:
+        asyncio.run(run())
+    finally:
+        for server in (broken, healthy):
+            server.shutdown()
+            server.server_close()

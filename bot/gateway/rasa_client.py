@@ -75,6 +75,13 @@ class RasaClient:
             except NOT_SENT as refused:
                 error = refused
                 continue
+            except httpx.TransportError as broken:
+                # A read that broke off (the process died mid-request, or is too slow) is safe
+                # to ask of the next process; a turn is not: it may have been taken.
+                if method != "GET":
+                    raise RasaUnavailable(type(broken).__name__) from broken
+                error = broken
+                continue
             except httpx.HTTPStatusError as failed:
                 if failed.response.status_code >= 500 and failed.response.status_code != 503:
                     raise RasaFailed(f"HTTP {failed.response.status_code}") from failed
