@@ -396,7 +396,6 @@ def test_round_six_kinds_of_message(detector, text, expected):
         ("the lady next to me at the clinic was pregnant", set()),
         ("my eldest girl has eczema all over her scalp", set()),
         ("a friend of mine is on Eliquis and asked me to ask", set()),
-        ("our au pair is pregnant, can she still book?", set()),
         ("baby number three is on the way!", {"pregnancy"}),
         # A result that was wrong, and a future in Spanish.
         ("my liver tests were off once but retested fine", set()),
