@@ -12,11 +12,11 @@ learned parts.
 Blind batches, each written without reading the flagger and scored once before it was read:
 unseen.yml (half A read in round 1, half B in round 3), unseen2.yml (read in round 2; its blind
 figures in UNSEEN2_BEFORE), unseen3.yml (read in round 4; UNSEEN3_BEFORE), unseen5.yml (read in
-round 6; UNSEEN5_BEFORE), unseen7.yml (read in round 8; UNSEEN7_BEFORE), and unseen4.yml and
-unseen6.yml, which are never read: the honest
+round 6; UNSEEN5_BEFORE), unseen7.yml (read in round 8; UNSEEN7_BEFORE), unseen8.yml (read in
+round 9; UNSEEN8_BEFORE), and unseen4.yml and unseen6.yml, which are never read: the honest
 figures. The labelled set is also part of the net's training data, so its "with net" figures are
 not a held-out measure; the status check learns from every read batch (labelled, unseen, unseen2,
-unseen3, unseen5, unseen7), so only unseen4 and unseen6 measure it.
+unseen3, unseen5, unseen7, unseen8), so only unseen4 and unseen6 measure it.
 Writes bench/results/safety_unseen.json.
 Run: `PYTHONPATH=. .venv/bin/python bench/safety_unseen.py`.
 """
@@ -125,6 +125,31 @@ UNSEEN7_BEFORE = {
     },
 }
 
+# unseen8.yml scored once with the round 8 code (commit 4869e04) before round 9 read it.
+UNSEEN8_BEFORE = {
+    "rules": {
+        "recall": 0.819,
+        "precision": 0.851,
+        "false_flags_negated": 0.26,
+        "false_flags_hypothetical": 0.067,
+        "false_flags_third_party": 0.05,
+    },
+    "component": {
+        "recall": 0.809,
+        "precision": 0.91,
+        "false_flags_negated": 0.1,
+        "false_flags_hypothetical": 0.0,
+        "false_flags_third_party": 0.025,
+    },
+    "component_plus_possible": {
+        "recall": 0.824,
+        "precision": 0.847,
+        "false_flags_negated": 0.28,
+        "false_flags_hypothetical": 0.067,
+        "false_flags_third_party": 0.05,
+    },
+}
+
 
 def main() -> None:
     flagger = SafetyFlagger(
@@ -171,6 +196,7 @@ def main() -> None:
         "unseen3_before_round_4": UNSEEN3_BEFORE,
         "unseen5_before_round_6": UNSEEN5_BEFORE,
         "unseen7_before_round_8": UNSEEN7_BEFORE,
+        "unseen8_before_round_9": UNSEEN8_BEFORE,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(output, indent=2) + "\n")

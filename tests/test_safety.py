@@ -409,6 +409,81 @@ def test_round_eight_kinds_of_message(detector, text, expected):
     assert {m.category for m in affirmed(detector, text)} == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Terms: an adverb before "badly", sulfa drugs, gloves that must be latex-free, what a
+        # substance does to the skin, aspirin that sets off asthma (the allergy, not a thinner).
+        ("I react quite badly to elastoplast so please no plasters", {"allergy"}),
+        ("sulpha antibiotics are on my allergy list", {"allergy"}),
+        ("my GP always uses latex-free gloves on me", {"allergy"}),
+        ("wool leaves my skin raw and swollen, always has", {"allergy"}),
+        ("aspirin sets my asthma off so I avoid it", {"allergy"}),
+        # Diabetes by its type, its insulin and its numbers (a normal reading is not one).
+        ("I've got type 2 and I'm on tablets for it", {"diabetes"}),
+        ("took my correction dose and I'm fine now, just running late", {"diabetes"}),
+        ("my blood sugar was 23 this morning so I'm a bit wobbly", {"diabetes"}),
+        ("my blood sugar was 5.4 at the well-woman check", set()),
+        # Organs: MASH, an inflamed liver, F3 scarring, dialysis as the unit says it, a donated
+        # kidney, kidneys doing half their job, the widowmaker and the ticker.
+        ("they told me I have MASH last month", {"liver_disease"}),
+        ("my liver is inflamed according to the scan", {"liver_disease"}),
+        ("hep c is treated but there's still F3 scarring", {"liver_disease"}),
+        ("on haemo twice a week at the unit", {"kidney_disease"}),
+        ("I received a kidney from my sister in 2020", {"kidney_disease"}),
+        ("my kidneys only manage about half their job now", {"kidney_disease"}),
+        ("survived a widowmaker three years ago", {"heart_disease"}),
+        ("still on a load of pills for the ticker", {"heart_disease"}),
+        ("apenas me enteré de que estoy en la dulce espera", {"pregnancy"}),
+        # Breastfeeding, with the child as the one fed; a daughter who feeds is someone else.
+        ("I'm expressing for my twins at the moment", {"breastfeeding"}),
+        ("I still nurse my toddler before bed", {"breastfeeding"}),
+        ("she still has a feed first thing every morning", {"breastfeeding"}),
+        ("my son gets breast milk from me twice a day", {"breastfeeding"}),
+        ("my daughter is breastfeeding her baby, can she come too?", set()),
+        ("i stopped pumping a month ago and my milk has dried up", set()),
+        # Wounds on the head before any session.
+        ("got 5 stitches at the back after the fall last week", {"scalp_infection_or_lesion"}),
+        # Red flags in other words: streaks, pain that made the patient sick, a pain score after
+        # an adjective, the treated area going thin, a ponytail half the size, the gun.
+        ("red streaky lines going down my neck from the injection points", {"infection_signs"}),
+        ("my head hurt so much after the session I was sick", {"severe_pain"}),
+        ("the crown is excruciatingly painful since Tuesday's session", {"severe_pain"}),
+        ("pain level a steady 8 since the injections", {"severe_pain"}),
+        ("the treated area is going thin and you can see scalp", {"hair_loss_after_treatment"}),
+        ("my ponytail is half the size since the sessions", {"hair_loss_after_treatment"}),
+        ("handfuls in the plughole every morning since treatment", {"hair_loss_after_treatment"}),
+        ("my hair pulls out with no effort where you injected", {"hair_loss_after_treatment"}),
+        ("the bald patch appeared right where the gun went in", {"hair_loss_after_treatment"}),
+        ("my lips went huge an hour after the injections", {"allergic_reaction"}),
+        ("skin is red, raised and itchy all round the injection sites", {"allergic_reaction"}),
+        # Whoever noticed it is not the one who has it.
+        ("my husband noticed a bare patch where the needles were", {"hair_loss_after_treatment"}),
+        # "Killing me" of something else; asking whether it is an allergy; a joke.
+        ("morning sickness is killing me, can we move Friday?", {"pregnancy"}),
+        ("the waiting is killing me, when do results show?", set()),
+        ("is it an allergy if I get hives after?", set()),
+        ("I'm allergic to early mornings, anything after 10?", set()),
+        # Over: growing back, gone since, fixed, taken off, cleared, wrong all along, healed.
+        ("the shedding after my first session stopped and it's all growing back", set()),
+        ("the fatty liver I had is gone since I lost weight", set()),
+        ("the SVT got fixed with an ablation and I'm off the tablets", set()),
+        ("I was on apixaban but they took me off it in march", set()),
+        ("cleared hep c years ago with tablets", set()),
+        ("the penicillin allergy turned out to be wrong and it's off my notes now", set()),
+        ("healthy as a horse, nothing oozing, just a bit pink where you injected", set()),
+        ("hep b vaccinated years ago for work", set()),
+        # Someone else: care-home residents, a patient with the sender's job in brackets.
+        ("one of our residents is on rivaroxaban and asked me to find out", set()),
+        ("a patient of mine (I'm a district nurse) takes warfarin", set()),
+        # A question about telling signs apart.
+        ("how would I tell an infection from normal redness?", set()),
+    ],
+)
+def test_round_nine_kinds_of_message(detector, text, expected):
+    assert {m.category for m in affirmed(detector, text)} == expected
+
+
 def test_non_affirmed_mentions_are_still_reported(detector):
     (mention,) = detector.detect("my mum takes warfarin")
     assert (mention.category, mention.status, mention.cue) == (

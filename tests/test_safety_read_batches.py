@@ -1,12 +1,13 @@
 """The blind batches that have since been read: tests/safety/unseen2.yml, unseen3.yml,
-unseen5.yml and unseen7.yml.
+unseen5.yml, unseen7.yml and unseen8.yml.
 
 Each was written without reading the flagger and scored once before anything was changed
 (bench/SAFETY.md: unseen2 recall 0.924, precision 0.803, false flags 13.2% negated / 12.6%
 hypothetical / 14.3% third party; unseen3 recall 0.895, precision 0.839, false flags 22.9% /
 19.0% / 17.1%; unseen5, rules alone, 0.927, 0.856, 18.2% / 25.0% / 15.8%; unseen7, rules alone,
-0.870, 0.879, 12.0% / 13.3% / 12.5%). Round 2 then read unseen2 whole, round 4 unseen3, round 6
-unseen5 and round 8 unseen7, and fixed the general gaps they showed, so
+0.870, 0.879, 12.0% / 13.3% / 12.5%; unseen8, rules alone, 0.819, 0.851, 26.0% / 6.7% / 5.0%).
+Round 2 then read unseen2 whole, round 4 unseen3, round 6 unseen5, round 8 unseen7 and round 9
+unseen8, and fixed the general gaps they showed, so
 the figures asserted here are regression floors at the level reached, not a measure of
 generalisation (that is tests/test_safety_unread.py).
 """
@@ -28,6 +29,7 @@ from tests.safety.metrics import (
     load_unseen3,
     load_unseen5,
     load_unseen7,
+    load_unseen8,
     report,
     score,
 )
@@ -66,16 +68,16 @@ BATCHES = {
         min_precision=0.994,
     ),
     # Left after round 6 (bench/SAFETY.md): an idiom for a late pregnancy, bare "type 1" after
-    # "and", a boil and a burn before any session read as infection, a partner who noticed the
-    # patient's bald spot; suspected pregnancies, a checklist of conditions answered "none of
-    # those", "the answer is still no", a parenthesis about the patient inside a customer's
-    # message, "and so do I" about the question rather than the drug.
+    # "and", a boil and a burn before any session read as infection; suspected pregnancies, a
+    # checklist of conditions answered "none of those", "the answer is still no", "and so do I"
+    # about the question rather than the drug. (Round 9 read the partner who noticed the bald
+    # spot, and the parenthesis about the patient inside a customer's message.)
     "unseen5": Batch(
         load_unseen5,
         sizes(affirmed=110, red_flag=58, negated=44, hypothetical=44, third_party=38, ordinary=23),
-        min_recall=0.979,
-        min_precision=0.944,
-        max_false_flags={"negated": 0.045, "hypothetical": 0.068, "third_party": 0.053},
+        min_recall=0.984,
+        min_precision=0.949,
+        max_false_flags={"negated": 0.045, "hypothetical": 0.068, "third_party": 0.026},
     ),
     # Left after round 8 (bench/SAFETY.md): "due my second in feb", a bare "9/10." opening a
     # message, a rash spreading after the session also read as infection, a normal HbA1c after
@@ -87,6 +89,18 @@ BATCHES = {
         min_recall=0.989,
         min_precision=0.968,
         max_false_flags={"negated": 0.02, "hypothetical": 0.044, "third_party": 0.025},
+    ),
+    # Left after round 9 (bench/SAFETY.md): autoimmune hepatitis "in remission" (other batches
+    # read remission as an ending), a cat scratch that looks infected before any session (also
+    # read as infection), a past episode of "borderline" diabetes with normal bloods since, a
+    # medicine the GP "might" start, a shingles episode "on my back, not my head", a pain score
+    # asked about across a question mark.
+    "unseen8": Batch(
+        load_unseen8,
+        sizes(affirmed=115, red_flag=61, negated=50, hypothetical=45, third_party=40, ordinary=26),
+        min_recall=0.994,
+        min_precision=0.973,
+        max_false_flags={"negated": 0.04, "hypothetical": 0.044},
     ),
 }
 

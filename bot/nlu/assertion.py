@@ -64,7 +64,11 @@ def _overlaps(span: Span, others: list[Span]) -> bool:
 
 
 def _first_person_between(cues: Cues, start: int, end: int, cue_type: str = "first_person") -> bool:
-    return any(start <= fp[0] and fp[1] <= end for fp in cues.of(cue_type))
+    # "(I'm a practice nurse)" between someone and the mention is an aside about the patient.
+    asides = cues.of("self_aside")
+    return any(
+        start <= fp[0] and fp[1] <= end and not _overlaps(fp, asides) for fp in cues.of(cue_type)
+    )
 
 
 def _first_person_outside(cues: Cues, scope: Span, cue: Span) -> bool:
@@ -153,6 +157,7 @@ def _other_person(mention: Span, scope: Scope, cues: Cues) -> Span | None:
             and not any(own[0] < cue[0] <= own[1] for own in cues.of("self_description"))
             # "where she did the injections is hot and red": she is the practitioner
             and not _overlaps(cue, cues.of("practitioner"))
+            and not _fed_child(cue, mention, cues)
         ):
             return cue
     describes_self = _first_person_between(cues, scope.clause[0], start, "self_subject")
@@ -164,9 +169,19 @@ def _other_person(mention: Span, scope: Scope, cues: Cues) -> Span | None:
     earlier = [
         c for c in cues.of("third_party") if _inside(c, scope.sentence) and c[1] <= scope.clause[0]
     ]
-    if earlier and not _first_person_between(cues, earlier[-1][1], end):
+    if (
+        earlier
+        and not _first_person_between(cues, earlier[-1][1], end)
+        and not _fed_child(earlier[-1], mention, cues)
+    ):
         return earlier[-1]
     return None
+
+
+def _fed_child(cue: Span, mention: Span, cues: Cues) -> bool:
+    """The third party is the patient's child, told as the one fed ("my LO still has a feed"):
+    the patient is the one breastfeeding."""
+    return _overlaps(cue, cues.of("own_child")) and _overlaps(mention, cues.of("fed_by_patient"))
 
 
 def _owned(mention: Span, scope: Scope, cues: Cues) -> bool:

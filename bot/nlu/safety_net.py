@@ -33,6 +33,7 @@ CLASS_SAMPLES = {
     "FEVER_F": "101.3",
     "FEVER_F_UNIT": "101f",
     "PERCENT": "40",
+    "GLUCOSE": "14.2",
     "WEEKS": "12",
     "WEEKS_W": "12w",
     "DAYS": "3",

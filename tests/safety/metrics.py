@@ -20,6 +20,7 @@ UNSEEN4 = Path(__file__).parent / "unseen4.yml"
 UNSEEN5 = Path(__file__).parent / "unseen5.yml"
 UNSEEN6 = Path(__file__).parent / "unseen6.yml"
 UNSEEN7 = Path(__file__).parent / "unseen7.yml"
+UNSEEN8 = Path(__file__).parent / "unseen8.yml"
 MUST_NOT_FLAG = ("negated", "hypothetical", "third_party")
 
 
@@ -70,6 +71,13 @@ def load_unseen7() -> list[dict]:
     """The seventh blind batch (see unseen7_NOTES.md): scored once, then read whole in round 8,
     so its figures after round 8 are training figures."""
     with UNSEEN7.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def load_unseen8() -> list[dict]:
+    """The eighth blind batch (see unseen8_NOTES.md): scored once, then read whole in round 9,
+    so its figures after round 9 are training figures."""
+    with UNSEEN8.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
 
 
@@ -180,6 +188,7 @@ def every_set(unread: bool = True) -> dict[str, list[dict]]:
         "unseen3": load_unseen3(),
         "unseen5": load_unseen5(),
         "unseen7": load_unseen7(),
+        "unseen8": load_unseen8(),
     }
     if unread:
         sets["unseen4_unread"] = load_unseen4()
