@@ -13,10 +13,11 @@ Blind batches, each written without reading the flagger and scored once before i
 unseen.yml (half A read in round 1, half B in round 3), unseen2.yml (read in round 2; its blind
 figures in UNSEEN2_BEFORE), unseen3.yml (read in round 4; UNSEEN3_BEFORE), unseen5.yml (read in
 round 6; UNSEEN5_BEFORE), unseen7.yml (read in round 8; UNSEEN7_BEFORE), unseen8.yml (read in
-round 9; UNSEEN8_BEFORE), and unseen4.yml and unseen6.yml, which are never read: the honest
+round 9; UNSEEN8_BEFORE), unseen9.yml (read in round 10; UNSEEN9_BEFORE), and unseen4.yml and
+unseen6.yml, which are never read: the honest
 figures. The labelled set is also part of the net's training data, so its "with net" figures are
 not a held-out measure; the status check learns from every read batch (labelled, unseen, unseen2,
-unseen3, unseen5, unseen7, unseen8), so only unseen4 and unseen6 measure it.
+unseen3, unseen5, unseen7, unseen8, unseen9), so only unseen4 and unseen6 measure it.
 Writes bench/results/safety_unseen.json.
 Run: `PYTHONPATH=. .venv/bin/python bench/safety_unseen.py`.
 """
@@ -150,6 +151,31 @@ UNSEEN8_BEFORE = {
     },
 }
 
+# unseen9.yml scored once with the round 9 code (commit 6a812ff) before round 10 read it.
+UNSEEN9_BEFORE = {
+    "rules": {
+        "recall": 0.734,
+        "precision": 0.855,
+        "false_flags_negated": 0.1,
+        "false_flags_hypothetical": 0.111,
+        "false_flags_third_party": 0.025,
+    },
+    "component": {
+        "recall": 0.729,
+        "precision": 0.892,
+        "false_flags_negated": 0.08,
+        "false_flags_hypothetical": 0.044,
+        "false_flags_third_party": 0.0,
+    },
+    "component_plus_possible": {
+        "recall": 0.771,
+        "precision": 0.855,
+        "false_flags_negated": 0.12,
+        "false_flags_hypothetical": 0.111,
+        "false_flags_third_party": 0.025,
+    },
+}
+
 
 def main() -> None:
     flagger = SafetyFlagger(
@@ -197,6 +223,7 @@ def main() -> None:
         "unseen5_before_round_6": UNSEEN5_BEFORE,
         "unseen7_before_round_8": UNSEEN7_BEFORE,
         "unseen8_before_round_9": UNSEEN8_BEFORE,
+        "unseen9_before_round_10": UNSEEN9_BEFORE,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(output, indent=2) + "\n")

@@ -484,6 +484,79 @@ def test_round_nine_kinds_of_message(detector, text, expected):
     assert {m.category for m in affirmed(detector, text)} == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Round 10, one probe per kind read in unseen9 (bench/SAFETY.md): conditions told by
+        # their drugs, devices, procedures, lab values and everyday consequences; red flags told
+        # by what the patient sees and feels; endings, asides and look-alike words.
+        ("elastoplast and me don't get on, I come up in welts", {"allergy"}),
+        ("ibuprofen sets off my asthma so I can't take it", {"allergy"}),
+        ("sticky dressings take my skin off, no plasters please", {"allergy"}),
+        ("my hba1c came back at 64 mmol/mol so I'm on metformin now", {"diabetes"}),
+        ("HbA1c 38 at my check so no diabetes for me", set()),
+        ("I scan my Libre before every meal", {"diabetes"}),
+        ("had my varices banded last spring", {"liver_disease"}),
+        ("they drain fluid off my tummy every few weeks at the liver unit", {"liver_disease"}),
+        ("stage 2 fibrosis on my last scan", {"liver_disease"}),
+        ("on the machine three afternoons a week", {"kidney_disease"}),
+        ("I do peritoneal overnight at home", {"kidney_disease"}),
+        ("my fistula is in my right arm so use the left for blood pressure", {"kidney_disease"}),
+        ("my brother gave me one of his in 2019", {"kidney_disease"}),
+        ("still on my anti-rejection tablets", {"kidney_disease"}),
+        ("my ejection fraction is only 30", {"heart_disease"}),
+        ("I've got a mechanical valve", {"heart_disease"}),
+        ("growing a human over here, 20 weeks tomorrow", {"pregnancy"}),
+        ("I'm 3 days overdue and bored", {"pregnancy"}),
+        ("the scan showed two heartbeats", {"pregnancy"}),
+        ("I pump twice a day at work for my little girl", {"breastfeeding"}),
+        ("still feeding my 18 month old to sleep", {"breastfeeding"}),
+        ("I've had mastitis twice this month", {"breastfeeding"}),
+        (
+            "the biopsy on my scalp came back fine but the spot is still there",
+            {"scalp_infection_or_lesion"},
+        ),
+        ("cracked my head on the car door and it's still tender", {"scalp_infection_or_lesion"}),
+        ("the sore on my crown just won't heal", {"scalp_infection_or_lesion"}),
+        ("there's a raw patch where the hair dye burnt me", {"scalp_infection_or_lesion"}),
+        ("one of the injection spots is a hot lump now", {"infection_signs"}),
+        ("squeezed a spot where you injected and gunk came out", {"infection_signs"}),
+        ("been spiking temps since the session", {"fever"}),
+        ("39.2 on the thermometer tonight, had my scalp done on Monday", {"fever"}),
+        ("38.7 tonight and shivery since the injections", {"fever"}),
+        ("the headache was so bad I was sick", {"severe_pain"}),
+        ("lying on my head feels like broken glass since the session", {"severe_pain"}),
+        ("I can't put my head on the pillow since the injections", {"severe_pain"}),
+        ("it's 9/10 since the treatment", {"severe_pain"}),
+        ("the pain behind my ear is off the charts since the injections", {"severe_pain"}),
+        ("a bald strip along my parting since the sessions", {"hair_loss_after_treatment"}),
+        (
+            "no hair at all on that spot now and it wasn't there before the course",
+            {"hair_loss_after_treatment"},
+        ),
+        ("it's thinner on top than before the sessions", {"hair_loss_after_treatment"}),
+        ("falling out worse than ever since the treatment", {"hair_loss_after_treatment"}),
+        ("my lips are going fat since the appointment", {"allergic_reaction"}),
+        ("rash across my neck and arms after the vitamin shot", {"allergic_reaction"}),
+        ("where the nurse started there's a bald bit now", {"hair_loss_after_treatment"}),
+        ("he said the scalp's been fine since", set()),
+        ("the hep c test was a false positive", set()),
+        ("shingles was in 2020 and my scalp's been fine since", set()),
+        ("if I get a cold sore on my lip the week before, should I still come?", set()),
+        ("how would I know if it's infected?", set()),
+        ("my chest goes tight on the stairs, I have angina", {"heart_disease"}),
+        ("I'm 6 weeks postpartum and shivery with 38.4 since the injections", {"fever"}),
+        ("tuve diabetes en el embarazo pero se me quitó al dar a luz", set()),
+        ("se me están haciendo calvas justo donde me pincharon", {"hair_loss_after_treatment"}),
+        ("it varies from day to day", set()),
+        ("I was scared the needles would hurt", set()),
+        ("my sister gave her kidney to my dad", set()),
+    ],
+)
+def test_round_ten_kinds_of_message(detector, text, expected):
+    assert {m.category for m in affirmed(detector, text)} == expected
+
+
 def test_non_affirmed_mentions_are_still_reported(detector):
     (mention,) = detector.detect("my mum takes warfarin")
     assert (mention.category, mention.status, mention.cue) == (
@@ -557,6 +630,14 @@ def test_term_syntax():
     ]
     with pytest.raises(LexiconError):
         compile_term("? ?", tokenize)
+    # A class name with a digit is a class; a brace that names none is an error, not text.
+    classes = {"A1C": "^5[0-9]$"}
+    assert compile_term("{A1C} mmol", tokenize, classes) == [
+        [{"NORM": {"REGEX": "^5[0-9]$"}}, {"NORM": "mmol"}]
+    ]
+    for broken in ("{a1c} mmol", "{A1C mmol", "{NOPE} mmol"):
+        with pytest.raises(LexiconError):
+            compile_term(broken, tokenize, classes)
 
 
 def test_a_broken_lexicon_is_rejected(tmp_path: Path):

@@ -1,15 +1,15 @@
-"""The blind batches that have since been read: tests/safety/unseen2.yml, unseen3.yml,
-unseen5.yml, unseen7.yml and unseen8.yml.
+"""The blind batches that have since been read: tests/safety/unseen2.yml, unseen3.yml, unseen5.yml,
+unseen7.yml, unseen8.yml and unseen9.yml.
 
 Each was written without reading the flagger and scored once before anything was changed
 (bench/SAFETY.md: unseen2 recall 0.924, precision 0.803, false flags 13.2% negated / 12.6%
-hypothetical / 14.3% third party; unseen3 recall 0.895, precision 0.839, false flags 22.9% /
-19.0% / 17.1%; unseen5, rules alone, 0.927, 0.856, 18.2% / 25.0% / 15.8%; unseen7, rules alone,
-0.870, 0.879, 12.0% / 13.3% / 12.5%; unseen8, rules alone, 0.819, 0.851, 26.0% / 6.7% / 5.0%).
-Round 2 then read unseen2 whole, round 4 unseen3, round 6 unseen5, round 8 unseen7 and round 9
-unseen8, and fixed the general gaps they showed, so
-the figures asserted here are regression floors at the level reached, not a measure of
-generalisation (that is tests/test_safety_unread.py).
+hypothetical / 14.3% third party; unseen3 recall 0.895, precision 0.839, false flags 22.9% / 19.0%
+/ 17.1%; unseen5, rules alone, 0.927, 0.856, 18.2% / 25.0% / 15.8%; unseen7, rules alone, 0.870,
+0.879, 12.0% / 13.3% / 12.5%; unseen8, rules alone, 0.819, 0.851, 26.0% / 6.7% / 5.0%; unseen9,
+rules alone, 0.734, 0.855, 10.0% / 11.1% / 2.5%). Round 2 then read unseen2 whole, round 4 unseen3,
+round 6 unseen5, round 8 unseen7, round 9 unseen8 and round 10 unseen9, and fixed the general gaps
+they showed, so the figures asserted here are regression floors at the level reached, not a measure
+of generalisation (that is tests/test_safety_unread.py).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from tests.safety.metrics import (
     load_unseen5,
     load_unseen7,
     load_unseen8,
+    load_unseen9,
     report,
     score,
 )
@@ -75,7 +76,7 @@ BATCHES = {
     "unseen5": Batch(
         load_unseen5,
         sizes(affirmed=110, red_flag=58, negated=44, hypothetical=44, third_party=38, ordinary=23),
-        min_recall=0.984,
+        min_recall=0.989,
         min_precision=0.949,
         max_false_flags={"negated": 0.045, "hypothetical": 0.068, "third_party": 0.026},
     ),
@@ -101,6 +102,19 @@ BATCHES = {
         min_recall=0.994,
         min_precision=0.973,
         max_false_flags={"negated": 0.04, "hypothetical": 0.044},
+    ),
+    # Left after round 10 (bench/SAFETY.md): voice typing ("riva rocks a band", "I see D"), a
+    # medic-alert bracelet, latex told by a balloon, AF with a comma after it (as in "tired af,"),
+    # liver enzymes given as "ALT around 140", two allergies to an aspirin-like list, a hair loss
+    # told only as "been coming for a year", bald dots after "like", a scalp biopsy of a spot
+    # that keeps bleeding (also read as bleeding), a gestational diabetes "we both" share, a
+    # pregnancy found out "after a session" (hypothetical), and a few Spanish questions.
+    "unseen9": Batch(
+        load_unseen9,
+        sizes(affirmed=115, red_flag=63, negated=50, hypothetical=45, third_party=40, ordinary=25),
+        min_recall=0.953,
+        min_precision=0.943,
+        max_false_flags={"negated": 0.02, "hypothetical": 0.067, "third_party": 0.025},
     ),
 }
 

@@ -24,7 +24,7 @@ Pattern = list[dict[str, object]]
 Tokenize = Callable[[str], list[str]]
 # `{NAME}` in a term is one token whose norm matches the regular expression NAME names in
 # context.yml's `token_classes` ("{PAIN_SCORE}" for "8/10").
-TOKEN_CLASS = re.compile(r"\{([A-Z_]+)\}")
+TOKEN_CLASS = re.compile(r"\{([A-Z0-9_]+)\}")
 
 
 class LexiconError(ValueError):
@@ -138,6 +138,9 @@ def compile_term(
                     raise LexiconError(f"unknown token class {alternative} in {term!r}")
                 options.append([{"NORM": {"REGEX": classes[named.group(1)]}}])
                 continue
+            if "{" in alternative or "}" in alternative:
+                # A misspelt class would otherwise be matched as literal text, silently never.
+                raise LexiconError(f"malformed token class {alternative} in {term!r}")
             norms = tokenize(alternative)
             if len(norms) == 1:
                 single.add(norms[0])

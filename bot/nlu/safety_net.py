@@ -34,6 +34,8 @@ CLASS_SAMPLES = {
     "FEVER_F_UNIT": "101f",
     "PERCENT": "40",
     "GLUCOSE": "14.2",
+    "GLYCATED": "58",
+    "FEVER_C_DECIMAL": "38.6",
     "WEEKS": "12",
     "WEEKS_W": "12w",
     "DAYS": "3",

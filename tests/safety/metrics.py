@@ -21,6 +21,7 @@ UNSEEN5 = Path(__file__).parent / "unseen5.yml"
 UNSEEN6 = Path(__file__).parent / "unseen6.yml"
 UNSEEN7 = Path(__file__).parent / "unseen7.yml"
 UNSEEN8 = Path(__file__).parent / "unseen8.yml"
+UNSEEN9 = Path(__file__).parent / "unseen9.yml"
 MUST_NOT_FLAG = ("negated", "hypothetical", "third_party")
 
 
@@ -78,6 +79,13 @@ def load_unseen8() -> list[dict]:
     """The eighth blind batch (see unseen8_NOTES.md): scored once, then read whole in round 9,
     so its figures after round 9 are training figures."""
     with UNSEEN8.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def load_unseen9() -> list[dict]:
+    """The ninth blind batch (see unseen9_NOTES.md): scored once, then read whole in round 10,
+    so its figures after round 10 are training figures."""
+    with UNSEEN9.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
 
 
@@ -189,6 +197,7 @@ def every_set(unread: bool = True) -> dict[str, list[dict]]:
         "unseen5": load_unseen5(),
         "unseen7": load_unseen7(),
         "unseen8": load_unseen8(),
+        "unseen9": load_unseen9(),
     }
     if unread:
         sets["unseen4_unread"] = load_unseen4()
