@@ -12,12 +12,12 @@ learned parts.
 Blind batches, each written without reading the flagger and scored once before it was read:
 unseen.yml (half A read in round 1, half B in round 3), unseen2.yml (read in round 2; its blind
 figures in UNSEEN2_BEFORE), unseen3.yml (read in round 4; UNSEEN3_BEFORE), unseen5.yml (read in
-round 6; UNSEEN5_BEFORE), unseen7.yml (read in round 8; UNSEEN7_BEFORE), unseen8.yml (read in
-round 9; UNSEEN8_BEFORE), unseen9.yml (read in round 10; UNSEEN9_BEFORE), and unseen4.yml and
-unseen6.yml, which are never read: the honest
-figures. The labelled set is also part of the net's training data, so its "with net" figures are
-not a held-out measure; the status check learns from every read batch (labelled, unseen, unseen2,
-unseen3, unseen5, unseen7, unseen8, unseen9), so only unseen4 and unseen6 measure it.
+round 6; UNSEEN5_BEFORE), unseen7.yml (read in round 8; UNSEEN7_BEFORE), unseen8.yml (read in round
+9; UNSEEN8_BEFORE), unseen9.yml (read in round 10; UNSEEN9_BEFORE), and unseen4.yml, unseen6.yml
+and unseen10.yml, which are never read: the honest figures. The labelled set is also part of the
+net's training data, so its "with net" figures are not a held-out measure; the status check learns
+from every read batch (labelled, unseen, unseen2, unseen3, unseen5, unseen7, unseen8, unseen9), so
+only the unread batches measure it.
 Writes bench/results/safety_unseen.json.
 Run: `PYTHONPATH=. .venv/bin/python bench/safety_unseen.py`.
 """
@@ -277,9 +277,10 @@ def readme_block(output: dict) -> str:
         report.generated_by("bench/safety_unseen.py", output["when"]),
         "",
         f"**Machine:** {output['machine']}. **Sets:** blind batches written by people who never saw"
-        " the flagger; all but `unseen4` and `unseen6` have since been read and tuned on (training"
-        " figures), those two never are (the honest figures); `labelled` is also the second"
-        " net's training data and every read batch the status check's. **component** is what"
+        " the flagger; all but `unseen4`, `unseen6` and `unseen10` have since been read and tuned"
+        " on (training figures), those three never are (the honest figures; `unseen10` is a"
+        " sample of everyday messages, the others lean to hard cases); `labelled` is also the"
+        " second net's training data and every read batch the status check's. **component** is what"
         " config.yml runs: the rules with the learned status check. Rows: "
         + ", ".join(f"{k} {v}" for k, v in output["rows"].items())
         + "."

@@ -1,7 +1,10 @@
-"""The honest figures: tests/safety/unseen4.yml and unseen6.yml, written blind and never read.
+"""The honest figures: tests/safety/unseen4.yml, unseen6.yml and unseen10.yml, written blind and
+never read.
 
 Each was scored once, with aggregates only: unseen4 after rounds 3 and 4 had tuned the flagger on
-the other batches, unseen6 after round 6 (their NOTES files say how they were written). Nobody
+the other batches, unseen6 after round 6, unseen10 after round 10 (their NOTES files say how they
+were written; unseen10 was asked for as a representative sample of everyday messages, the others
+lean to hard cases). Nobody
 working on the flagger reads their rows: a miss here is fixed from a new kind of message found
 elsewhere, never from the row. The floors catch regressions, for the rules alone and for the
 component as config.yml runs it (the rules with the learned status check, bot/nlu/status_net.py,
@@ -25,6 +28,7 @@ from tests.safety.metrics import (
     Score,
     load_unseen4,
     load_unseen6,
+    load_unseen10,
     score,
     score_found,
 )
@@ -60,6 +64,18 @@ BATCHES: dict[str, tuple[Callable[[], list[dict]], int, dict[str, Floors]]] = {
                 0.888,
                 0.982,
                 {"negated": 0.022, "hypothetical": 0.0, "third_party": 0.0},
+            ),
+        },
+    ),
+    "unseen10": (
+        load_unseen10,
+        336,
+        {
+            "rules": (0.941, 0.947, {"negated": 0.08, "hypothetical": 0.067, "third_party": 0.0}),
+            "component": (
+                0.936,
+                0.978,
+                {"negated": 0.02, "hypothetical": 0.0, "third_party": 0.0},
             ),
         },
     ),

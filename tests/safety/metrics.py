@@ -22,6 +22,7 @@ UNSEEN6 = Path(__file__).parent / "unseen6.yml"
 UNSEEN7 = Path(__file__).parent / "unseen7.yml"
 UNSEEN8 = Path(__file__).parent / "unseen8.yml"
 UNSEEN9 = Path(__file__).parent / "unseen9.yml"
+UNSEEN10 = Path(__file__).parent / "unseen10.yml"
 MUST_NOT_FLAG = ("negated", "hypothetical", "third_party")
 
 
@@ -98,6 +99,13 @@ def load_unseen4() -> list[dict]:
 def load_unseen6() -> list[dict]:
     """The sixth blind batch (see unseen6_NOTES.md): like unseen4, scored and never read."""
     with UNSEEN6.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def load_unseen10() -> list[dict]:
+    """The tenth blind batch (see unseen10_NOTES.md): like unseen4, scored and never read; written
+    as a representative sample of everyday messages rather than hard cases."""
+    with UNSEEN10.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
 
 
@@ -186,8 +194,8 @@ def report(result: Score) -> str:
 
 
 def every_set(unread: bool = True) -> dict[str, list[dict]]:
-    """Every scored set by its bench name, in report order (`unread=False` leaves out unseen4 and
-    unseen6, the batches nobody reads)."""
+    """Every scored set by its bench name, in report order (`unread=False` leaves out unseen4,
+    unseen6 and unseen10, the batches nobody reads)."""
     sets = {
         "unseen_A": load_unseen("A"),
         "unseen_B": load_unseen("B"),
@@ -202,5 +210,6 @@ def every_set(unread: bool = True) -> dict[str, list[dict]]:
     if unread:
         sets["unseen4_unread"] = load_unseen4()
         sets["unseen6_unread"] = load_unseen6()
+        sets["unseen10_unread"] = load_unseen10()
     sets["labelled"] = load_labelled()
     return sets
