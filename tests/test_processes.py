@@ -3,6 +3,7 @@ command lines and logs (the stack from conftest, real Rasa, real action server, 
 
 from __future__ import annotations
 
+import http.client
 import os
 import subprocess
 import sys
@@ -147,3 +148,23 @@ def test_killing_training_stops_rasa_train_too(tmp_path):
     finally:
         if parent.poll() is None:
             parent.kill()
+
+
+def test_the_gateway_keeps_an_idle_connection_open_longer_than_clients_pool_theirs(bot):
+    # httpx and browsers drop a pooled connection after about 5 s idle, proxies after 60 s; a
+    # gateway that closes at the same moment races them, and the next request breaks off.
+    host, port = bot.gateway.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        for _ in range(2):
+            connection.request("GET", "/healthz")
+            response = connection.getresponse()
+            assert (response.status, response.read()) == (200, b'{"status":"ok"}')
+            time.sleep(7)
+            assert connection.sock is not None
+            connection.sock.setblocking(False)
+            with pytest.raises(BlockingIOError):  # nothing to read, and above all no EOF
+                connection.sock.recv(1)
+            connection.sock.setblocking(True)
+    finally:
+        connection.close()
