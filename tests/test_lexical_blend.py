@@ -107,6 +107,18 @@ def test_the_regression_is_trained_into_the_model_and_read_back(place: Place):
     assert loaded.state[-1].coef_.dtype == np.float16  # kept small in the model
 
 
+def test_the_regression_reads_a_typing_slip_as_the_word_meant(place: Place):
+    component = place.create(1.0)
+    component.train(training_data())
+    slipped, meant = diet_ranking("ask_cost", 1.0), diet_ranking("ask_cost", 1.0)
+    slipped.set(TEXT, "wosh my hiar")  # neither slip is a word of the examples
+    meant.set(TEXT, "wash my hair")
+    component.process([slipped, meant])
+    assert slipped.get(INTENT_RANKING_KEY) == meant.get(INTENT_RANKING_KEY)
+    assert slipped.get(INTENT)["name"] == "ask_wash_hair"
+    assert slipped.get(TEXT) == "wosh my hiar", "the text stays as written"
+
+
 def test_a_message_without_a_diet_ranking_is_left_alone(place: Place):
     component = place.create(0.3)
     component.train(training_data())
