@@ -122,9 +122,10 @@ def _alive(pid: int) -> bool:
 
 
 def test_killing_training_stops_rasa_train_too(tmp_path):
-    # An empty models folder: `python -m bot train` must start `rasa train`.
-    env = {**os.environ, "MESOBOT_MODELS_DIR": str(tmp_path / "models"),
-           "MESOBOT_RUN_DIR": str(tmp_path / "run")}  # fmt: skip
+    # An empty models folder and no pinned model: `python -m bot train` must start `rasa train`.
+    env = {k: v for k, v in os.environ.items() if k != "MESOBOT_MODEL"}
+    env["MESOBOT_MODELS_DIR"] = str(tmp_path / "models")
+    env["MESOBOT_RUN_DIR"] = str(tmp_path / "run")
     parent = subprocess.Popen(
         [sys.executable, "-m", "bot", "train"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL
     )
