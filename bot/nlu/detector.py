@@ -15,6 +15,7 @@ from spacy.tokens import Doc
 from bot.content.lexicon import FUZZY_MIN_LENGTH, Category, Lexicon, Pattern, load_lexicon
 from bot.nlu.assertion import AFFIRMED, Cues, Scope, Span, Windows, assess, revise
 from bot.nlu.normalise import Normalised, fold, normalise
+from bot.nlu.spelling import deletes
 
 # Tokens that end a sentence or a clause; scopes of cues never cross them. A Spanish question
 # or exclamation opens with "¿" / "¡".
@@ -102,10 +103,6 @@ def _compact(patterns: list[Pattern]) -> list[Pattern]:
     return [*longer, [{"NORM": {"IN": sorted(words)}}]] if words else longer
 
 
-def _deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
-
-
 class SafetyDetector:
     """Rule-based detector on spacy.blank("en"), built from the lexicon in data/safety.
 
@@ -147,7 +144,7 @@ class SafetyDetector:
         self._typos: dict[str, str] = {}
         self._longest_typo = max(map(len, self.lexicon.fuzzy_words), default=0) + 1
         for word in sorted(self.lexicon.fuzzy_words):
-            for variant in _deletions(word) | {word}:
+            for variant in deletes(word) | {word}:
                 self._typos.setdefault(variant, word)
         self._has_beside = any(c.beside for c in self.lexicon.categories.values())
         context = self.lexicon.context
@@ -166,7 +163,7 @@ class SafetyDetector:
                 or not word.isalpha()
             ):
                 continue
-            for variant in sorted(_deletions(word) | {word}):
+            for variant in sorted(deletes(word) | {word}):
                 target = self._typos.get(variant)
                 if target and target[0] == word[0] and abs(len(target) - len(word)) <= 1:
                     token.norm_ = target

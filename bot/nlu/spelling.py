@@ -6,13 +6,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-# A slip is tolerated only in a word long enough to still be recognisable with one letter off
-# (the vocabulary guard's rule too).
+# A slip is tolerated only in a word long enough to still be recognisable with one letter off.
 MIN_SLIP_LENGTH = 4
 _WORD = re.compile(r"[^\W\d_]+")
 
 
-def _deletes(word: str) -> set[str]:
+def deletes(word: str) -> set[str]:
+    """The word with each of its letters left out in turn (the symmetric-delete test)."""
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
@@ -46,7 +46,7 @@ class Spellings:
         by_gap: dict[str, set[str]] = {}
         for word in weights:
             if len(word) >= MIN_SLIP_LENGTH:
-                for gap in _deletes(word) | {word}:
+                for gap in deletes(word) | {word}:
                     by_gap.setdefault(gap, set()).add(word)
         return cls(dict(weights), {gap: frozenset(found) for gap, found in by_gap.items()})
 
@@ -55,7 +55,7 @@ class Spellings:
         if word in self.weights or len(word) < MIN_SLIP_LENGTH or not word.isalpha():
             return None
         near: set[str] = set()
-        for gap in _deletes(word) | {word}:
+        for gap in deletes(word) | {word}:
             near |= self.by_gap.get(gap, frozenset())
         near = {candidate for candidate in near if one_edit(word, candidate)}
         if not near:

@@ -25,23 +25,18 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.rule_component import send_to_fallback
+from bot.nlu.spelling import MIN_SLIP_LENGTH, deletes
 from bot.nlu.stored_component import StoredComponent
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]*\)")  # "[PRP](treatment)" -> "PRP"
 _FILE = "vocabulary.json"
-# A slip is tolerated only in a word long enough to still be recognisable with one letter off.
-MIN_SLIP_LENGTH = 4
 
 
 def words(text: str) -> list[str]:
     """The words of a text (letters only, two or more), folded the same way as the vocabulary."""
     folded = unicodedata.normalize("NFKC", _ANNOTATION.sub(r"\1", text)).casefold()
     return _WORD.findall(folded)
-
-
-def _deletes(word: str) -> set[str]:
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,7 +53,7 @@ class Vocabulary:
         # Two words are one edit apart (a letter added, dropped, changed or two swapped) when
         # one is the other, or one with a letter dropped equals the other or the other with a
         # letter dropped (the symmetric-delete test).
-        slips = {gap for word in exact if len(word) >= MIN_SLIP_LENGTH for gap in _deletes(word)}
+        slips = {gap for word in exact if len(word) >= MIN_SLIP_LENGTH for gap in deletes(word)}
         return cls(exact, frozenset(slips | {w for w in exact if len(w) >= MIN_SLIP_LENGTH - 1}))
 
     def knows(self, word: str) -> bool:
@@ -67,7 +62,7 @@ class Vocabulary:
             return True
         if len(word) < MIN_SLIP_LENGTH:
             return False
-        return word in self.slips or any(gap in self.slips for gap in _deletes(word))
+        return word in self.slips or any(gap in self.slips for gap in deletes(word))
 
     def understands_nothing_of(self, text: str) -> bool:
         """True when the text has words and none of them is known."""

@@ -23,6 +23,14 @@ UNSEEN7 = Path(__file__).parent / "unseen7.yml"
 UNSEEN8 = Path(__file__).parent / "unseen8.yml"
 UNSEEN9 = Path(__file__).parent / "unseen9.yml"
 UNSEEN10 = Path(__file__).parent / "unseen10.yml"
+
+
+def _read(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as handle:
+        rows: list[dict] = yaml.safe_load(handle)
+    return rows
+
+
 MUST_NOT_FLAG = ("negated", "hypothetical", "third_party")
 
 
@@ -32,8 +40,7 @@ def affirmed(detector: SafetyDetector, text: str) -> list[Mention]:
 
 
 def load_labelled() -> list[dict]:
-    with LABELLED.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return _read(LABELLED)
 
 
 def half(row: dict) -> str:
@@ -51,62 +58,53 @@ def load_unseen(which: str | None = None) -> list[dict]:
 def load_unseen2() -> list[dict]:
     """The second blind batch (see unseen2_NOTES.md): scored once before round 2, then read
     whole for error analysis, so its figures after round 2 are training figures."""
-    with UNSEEN2.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return _read(UNSEEN2)
 
 
 def load_unseen3() -> list[dict]:
     """The third blind batch (see unseen3_NOTES.md): scored once, then read whole in round 4,
     so its figures after round 4 are training figures."""
-    with UNSEEN3.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return _read(UNSEEN3)
 
 
 def load_unseen5() -> list[dict]:
     """The fifth blind batch (see unseen5_NOTES.md): scored once, then read whole in round 6,
     so its figures after round 6 are training figures."""
-    with UNSEEN5.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return _read(UNSEEN5)
 
 
 def load_unseen7() -> list[dict]:
     """The seventh blind batch (see unseen7_NOTES.md): scored once, then read whole in round 8,
     so its figures after round 8 are training figures."""
-    with UNSEEN7.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return _read(UNSEEN7)
 
 
 def load_unseen8() -> list[dict]:
     """The eighth blind batch (see unseen8_NOTES.md): scored once, then read whole in round 9,
     so its figures after round 9 are training figures."""
-    with UNSEEN8.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return _read(UNSEEN8)
 
 
 def load_unseen9() -> list[dict]:
     """The ninth blind batch (see unseen9_NOTES.md): scored once, then read whole in round 10,
     so its figures after round 10 are training figures."""
-    with UNSEEN9.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return _read(UNSEEN9)
 
 
 def load_unseen4() -> list[dict]:
     """The fourth blind batch (see unseen4_NOTES.md): scored, never read; the honest figure."""
-    with UNSEEN4.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return _read(UNSEEN4)
 
 
 def load_unseen6() -> list[dict]:
     """The sixth blind batch (see unseen6_NOTES.md): like unseen4, scored and never read."""
-    with UNSEEN6.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return _read(UNSEEN6)
 
 
 def load_unseen10() -> list[dict]:
     """The tenth blind batch (see unseen10_NOTES.md): like unseen4, scored and never read; written
     as a representative sample of everyday messages rather than hard cases."""
-    with UNSEEN10.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return _read(UNSEEN10)
 
 
 @dataclass
