@@ -290,6 +290,8 @@ class Responder:
             not details.any
             and state.callback_step == "name"
             and self.turn.text.strip()
+            # "Yes, call me back" pressed, or typed: the answer to the offer, not a bad name.
+            and not self.turn.button
             and not says_yes(self.turn.text, self.dialogue)
         ):
             self.say("utter_callback_invalid_name")

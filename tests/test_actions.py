@@ -16,6 +16,7 @@ from rasa_sdk.interfaces import Tracker
 from sqlalchemy import func, select
 
 from actions.respond import ActionRespond, detail_payload, join_phrases
+from bot.nlu.entities import BUTTON_SOURCE
 from bot.settings import get_settings
 from bot.store.db import session_factory
 from bot.store.health import WRITES
@@ -462,3 +463,11 @@ def test_text_a_database_would_reject_is_stored_safely(database):
 def test_slot_events_are_rasa_events():
     _, events = run("faq_wash_hair_first_turn")
     assert all(event == SlotSet(event["name"], event["value"]) for event in events)
+
+
+def test_pressing_yes_call_me_back_asks_for_the_name_without_calling_it_a_bad_name():
+    data = tracker(text="/affirm", intent="affirm", caution=True, callback_offered=True)
+    data["latest_message"]["metadata"] = {"source": BUTTON_SOURCE}
+    messages, events = run(data)
+    assert responses(messages) == ["utter_ask_callback_name"]
+    assert slots(events)["callback_step"] == "name"
