@@ -37,6 +37,8 @@ SMALL_TALK = {
     "bot_challenge": "utter_bot_challenge",
     "out_of_scope": "utter_out_of_scope",
 }
+# Small talk the safety reply stands in for when the message raised a flag.
+FLAG_ANSWERS = frozenset({"greet", "out_of_scope"})
 # Topics the safety reply already covers when a message raises a flag.
 COVERED_BY_SAFETY = frozenset({"ask_contraindications", "ask_side_effects"})
 # Aftercare rules apply to any injection treatment, so they are worth giving when a patient
@@ -416,7 +418,9 @@ class Responder:
         elif intent == "deny":
             self.say("utter_anything_else")
         elif intent in SMALL_TALK:
-            if not (self.turn.flagged and intent == "greet"):
+            # After a flag, the safety reply is the answer: no "hello" before it, and no
+            # "I can only help with mesotherapy" after a complication told in other words.
+            if not (self.turn.flagged and intent in FLAG_ANSWERS):
                 self.say(SMALL_TALK[intent])
         elif self.said:
             pass  # the safety reply was the answer

@@ -245,6 +245,18 @@ def test_hair_loss_before_any_session_is_not_a_complication(database):
     assert count(database, Escalation) == 0
 
 
+def test_a_red_flag_read_as_off_topic_gets_no_off_topic_reply(database):
+    text = "my hair is coming out in handfuls since session 2, what is going on"
+    loss = {"entity": "red_flag", "value": "hair_loss_after_treatment", "text": "coming out"}
+    messages, _ = run(tracker(text=text, intent="out_of_scope", entities=[loss]))
+    assert responses(messages) == [
+        "utter_safety_urgent",
+        "utter_safety_red_flag",
+        "utter_safety_offer_callback",
+    ]
+    assert the_escalation(database).categories == ["hair_loss_after_treatment"]
+
+
 def test_after_a_red_flag_is_this_normal_stays_urgent():
     messages, _ = run(tracker(text="is this normal?", intent="ask_side_effects", urgent=True))
     assert responses(messages) == ["utter_red_flag_not_normal"]
