@@ -13,11 +13,11 @@ Blind batches, each written without reading the flagger and scored once before i
 unseen.yml (half A read in round 1, half B in round 3), unseen2.yml (read in round 2; its blind
 figures in UNSEEN2_BEFORE), unseen3.yml (read in round 4; UNSEEN3_BEFORE), unseen5.yml (read in
 round 6; UNSEEN5_BEFORE), unseen7.yml (read in round 8; UNSEEN7_BEFORE), unseen8.yml (read in round
-9; UNSEEN8_BEFORE), unseen9.yml (read in round 10; UNSEEN9_BEFORE), and unseen4.yml, unseen6.yml
-and unseen10.yml, which are never read: the honest figures. The labelled set is also part of the
-net's training data, so its "with net" figures are not a held-out measure; the status check learns
-from every read batch (labelled, unseen, unseen2, unseen3, unseen5, unseen7, unseen8, unseen9), so
-only the unread batches measure it.
+9; UNSEEN8_BEFORE), unseen9.yml (read in round 10; UNSEEN9_BEFORE), unseen11.yml (read in round 11;
+UNSEEN11_BEFORE), and unseen4.yml, unseen6.yml and unseen10.yml, which are never read: the honest
+figures. The labelled set is also part of the net's training data, so its "with net" figures are
+not a held-out measure; the status check learns from every read batch (labelled, unseen, unseen2,
+unseen3, unseen5, unseen7, unseen8, unseen9, unseen11), so only the unread batches measure it.
 Writes bench/results/safety_unseen.json.
 Run: `PYTHONPATH=. .venv/bin/python bench/safety_unseen.py`.
 """
@@ -176,6 +176,31 @@ UNSEEN9_BEFORE = {
     },
 }
 
+# unseen11.yml scored once with the round 10 code (commit c3211bb) before round 11 read it.
+UNSEEN11_BEFORE = {
+    "rules": {
+        "recall": 0.753,
+        "precision": 0.822,
+        "false_flags_negated": 0.14,
+        "false_flags_hypothetical": 0.244,
+        "false_flags_third_party": 0.075,
+    },
+    "component": {
+        "recall": 0.747,
+        "precision": 0.893,
+        "false_flags_negated": 0.08,
+        "false_flags_hypothetical": 0.067,
+        "false_flags_third_party": 0.0,
+    },
+    "component_plus_possible": {
+        "recall": 0.774,
+        "precision": 0.817,
+        "false_flags_negated": 0.18,
+        "false_flags_hypothetical": 0.244,
+        "false_flags_third_party": 0.075,
+    },
+}
+
 
 def main() -> None:
     flagger = SafetyFlagger(
@@ -224,6 +249,7 @@ def main() -> None:
         "unseen7_before_round_8": UNSEEN7_BEFORE,
         "unseen8_before_round_9": UNSEEN8_BEFORE,
         "unseen9_before_round_10": UNSEEN9_BEFORE,
+        "unseen11_before_round_11": UNSEEN11_BEFORE,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(output, indent=2) + "\n")

@@ -557,6 +557,66 @@ def test_round_ten_kinds_of_message(detector, text, expected):
     assert {m.category for m in affirmed(detector, text)} == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Round 11, one probe per kind read in unseen11 (bench/SAFETY.md): conditions told the
+        # way they are lived or as a doctor named them, in the middle of a chat; red flags told
+        # by what they feel like; look-alikes that name nothing.
+        ("codeine makes me come up in hives so none of that please", {"allergy"}),
+        ("elastoplast brings my skin up in blisters", {"allergy"}),
+        ("I can not take penicillin, it's on my notes", {"allergy"}),
+        ("I came back positive for latex at the hospital", {"allergy"}),
+        ("been type 2 for ten years now", {"diabetes"}),
+        ("I wear a pump on my belly so mind the tubing", {"diabetes"}),
+        ("I do three injections a day, one with each meal", {"diabetes"}),
+        ("I get hypos if I skip lunch", {"diabetes"}),
+        ("my letter from the hospital says T2DM", {"diabetes"}),
+        ("I CANT HAVE PENICILLIN", {"allergy"}),
+        ("they take fluid off my belly every month because of the liver", {"liver_disease"}),
+        ("I have alpha-1 antitrypsin deficiency", {"liver_disease"}),
+        ("my liver is affected by the hep B", {"liver_disease"}),
+        ("I have a problem with my kidney, the consultant says it is chronic", {"kidney_disease"}),
+        ("my kidneys aren't what they were", {"kidney_disease"}),
+        ("I'm losing protein so they've put me on a special diet", {"kidney_disease"}),
+        ("I use a spray under the tongue when I get chest pain", {"heart_disease"}),
+        ("my pulse is irregular and they're keeping an eye on it", {"heart_disease"}),
+        ("I have WPW and I'm waiting for an ablation", {"heart_disease"}),
+        ("they finally diagnosed atrial flutter last spring", {"heart_disease"}),
+        ("two pink lines on the test this morning", {"pregnancy"}),
+        ("baby's measuring 20 weeks at the scan", {"pregnancy"}),
+        ("she's four months old and combo fed", {"breastfeeding"}),
+        ("I still give him a feed in the morning", {"breastfeeding"}),
+        ("sigo dando pecho a mi bebé", {"breastfeeding"}),
+        ("still doing the daily stomach injections after my knee op", {"anticoagulants"}),
+        ("hair dye burnt my scalp, it's raw along the parting", {"scalp_infection_or_lesion"}),
+        ("my excema is bad on the back of my head", {"scalp_infection_or_lesion"}),
+        ("the redness is creeping towards my neck and it's warm", {"infection_signs"}),
+        ("a few spots are oozeing since the session", {"infection_signs"}),
+        ("honestly 9/10, I can't think straight", {"severe_pain"}),
+        ("the pain is dreadful, I was crying with it last night", {"severe_pain"}),
+        ("worse than childbirth, no exaggeration", {"severe_pain"}),
+        ("no aguanto más, me duele toda la cabeza", {"severe_pain"}),
+        ("clumps coming away in the brush since my 2nd session", {"hair_loss_after_treatment"}),
+        ("I've had 4 sessions and the bald spot is getting bigger", {"hair_loss_after_treatment"}),
+        ("swelling's on my eyelids and lips since the injections", {"allergic_reaction"}),
+        ("cured of hep C in 2019", set()),
+        ("supposing I got pregnant during the course, what then?", set()),
+        ("descartada la diabetes, el análisis salió bien", set()),
+        ("¿hay contraindicaciones? por ejemplo el embarazo", set()),
+        ("my discharge letter came in the post today", set()),
+        ("is the sugar in my tea a problem after the session?", set()),
+        ("I'm expecting a parcel so can we do the afternoon?", set()),
+        ("I take metformin for my PCOS, my bloods are fine", set()),
+        ("they're calling it psoriasis but I'm not sure", {"scalp_infection_or_lesion"}),
+        ("no problems with my kidneys or my heart, just thinning on top", set()),
+        ("I injected Fragmin every day after my op but that stopped in March", set()),
+    ],
+)
+def test_round_eleven_kinds_of_message(detector, text, expected):
+    assert {m.category for m in affirmed(detector, text)} == expected
+
+
 def test_non_affirmed_mentions_are_still_reported(detector):
     (mention,) = detector.detect("my mum takes warfarin")
     assert (mention.category, mention.status, mention.cue) == (
@@ -587,6 +647,19 @@ def test_offsets_point_at_the_matched_words(detector):
 def test_bad_input_never_raises(detector, text):
     mentions = detector.detect(text)
     for mention in mentions:
+        assert text[mention.start : mention.end] == mention.text
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [("I have T2DM", "diabetes"), ("I WAS DIAGNOSED WITH T2DM", "diabetes"),
+     ("I CANT HAVE PENICILLIN", "allergy"), ("On Warfarin", "anticoagulants")],
+)  # fmt: skip
+def test_capitals_split_into_the_tokens_of_the_lower_case(detector, text, category):
+    # spaCy splits "t2dm" into "t2" + "dm" but keeps "T2DM" whole: a term written in lower
+    # case must still match a message in capitals.
+    assert [m.category for m in affirmed(detector, text)] == [category]
+    for mention in detector.detect(text):
         assert text[mention.start : mention.end] == mention.text
 
 

@@ -1,13 +1,14 @@
 """The blind batches that have since been read: tests/safety/unseen2.yml, unseen3.yml, unseen5.yml,
-unseen7.yml, unseen8.yml and unseen9.yml.
+unseen7.yml, unseen8.yml, unseen9.yml and unseen11.yml.
 
 Each was written without reading the flagger and scored once before anything was changed
 (bench/SAFETY.md: unseen2 recall 0.924, precision 0.803, false flags 13.2% negated / 12.6%
 hypothetical / 14.3% third party; unseen3 recall 0.895, precision 0.839, false flags 22.9% / 19.0%
 / 17.1%; unseen5, rules alone, 0.927, 0.856, 18.2% / 25.0% / 15.8%; unseen7, rules alone, 0.870,
 0.879, 12.0% / 13.3% / 12.5%; unseen8, rules alone, 0.819, 0.851, 26.0% / 6.7% / 5.0%; unseen9,
-rules alone, 0.734, 0.855, 10.0% / 11.1% / 2.5%). Round 2 then read unseen2 whole, round 4 unseen3,
-round 6 unseen5, round 8 unseen7, round 9 unseen8 and round 10 unseen9, and fixed the general gaps
+rules alone, 0.734, 0.855, 10.0% / 11.1% / 2.5%; unseen11, rules alone, 0.753, 0.822, 14.0% / 24.4%
+/ 7.5%). Round 2 then read unseen2 whole, round 4 unseen3, round 6 unseen5, round 8 unseen7, round 9
+unseen8, round 10 unseen9 and round 11 unseen11, and fixed the general gaps
 they showed, so the figures asserted here are regression floors at the level reached, not a measure
 of generalisation (that is tests/test_safety_unread.py).
 """
@@ -31,6 +32,7 @@ from tests.safety.metrics import (
     load_unseen7,
     load_unseen8,
     load_unseen9,
+    load_unseen11,
     report,
     score,
 )
@@ -115,6 +117,20 @@ BATCHES = {
         min_recall=0.953,
         min_precision=0.943,
         max_false_flags={"negated": 0.02, "hypothetical": 0.067, "third_party": 0.025},
+    ),
+    # Left after round 11 (bench/SAFETY.md): a medic-alert bracelet again, a follow-up that only
+    # answers the clinic ("yes flutter, had an ablation"; "about an 8, maybe a 9"; a bald patch
+    # "getting bigger" with no session named), "she still comes on me at night", anti-rejection
+    # tablets after a liver transplant also read as a kidney's, an intolerance told as "doesn't
+    # agree with me". The rules' false flags on hypothetical and third-party rows are general
+    # questions and people the sender cares for or treats; the status check, which learns from
+    # this batch, demotes them.
+    "unseen11": Batch(
+        load_unseen11,
+        sizes(affirmed=115, red_flag=60, negated=50, hypothetical=45, third_party=40, ordinary=25),
+        min_recall=0.968,
+        min_precision=0.91,
+        max_false_flags={"negated": 0.06, "hypothetical": 0.2, "third_party": 0.075},
     ),
 }
 

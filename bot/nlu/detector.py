@@ -151,7 +151,17 @@ class SafetyDetector:
         self._windows = Windows(context.negation_window, context.negation_after_window)
 
     def _norms(self, text: str) -> list[str]:
-        return [token.norm_ for token in self.nlp.make_doc(fold(text))]
+        return [token.norm_ for token in self._tokens(fold(text))]
+
+    def _tokens(self, folded: str) -> Doc:
+        """Tokens of folded text, split as its lower case splits them.
+
+        spaCy's tokenizer splits by case: "t2dm" is "t2" + "dm" but "T2DM" one token, "cant" is
+        "ca" + "nt" but "CANT" one. Terms are written in lower case, so a message is split as its
+        lower case is (when lower-casing keeps every offset, as it does for folded text).
+        """
+        lower = folded.lower()
+        return self.nlp.make_doc(lower if len(lower) == len(folded) else folded)
 
     def _fix_typos(self, doc: Doc) -> None:
         """Point a misspelt word's norm at the lexicon word one edit away ("warfrin")."""
@@ -179,7 +189,7 @@ class SafetyDetector:
             return []
         text = text[:MAX_CHARS]
         folded = normalise(text, MAX_CHARS)
-        doc = self.nlp.make_doc(folded.text)
+        doc = self._tokens(folded.text)
         cue_spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for match_id, start, end in self._cues(doc):
             cue_spans[self.nlp.vocab.strings[match_id]].append((start, end))

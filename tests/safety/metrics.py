@@ -23,6 +23,7 @@ UNSEEN7 = Path(__file__).parent / "unseen7.yml"
 UNSEEN8 = Path(__file__).parent / "unseen8.yml"
 UNSEEN9 = Path(__file__).parent / "unseen9.yml"
 UNSEEN10 = Path(__file__).parent / "unseen10.yml"
+UNSEEN11 = Path(__file__).parent / "unseen11.yml"
 
 
 def _read(path: Path) -> list[dict]:
@@ -89,6 +90,12 @@ def load_unseen9() -> list[dict]:
     """The ninth blind batch (see unseen9_NOTES.md): scored once, then read whole in round 10,
     so its figures after round 10 are training figures."""
     return _read(UNSEEN9)
+
+
+def load_unseen11() -> list[dict]:
+    """The eleventh blind batch (see unseen11_NOTES.md), messages as sent mid-conversation:
+    scored once, then read whole in round 11, so its figures after round 11 are training figures."""
+    return _read(UNSEEN11)
 
 
 def load_unseen4() -> list[dict]:
@@ -204,6 +211,7 @@ def every_set(unread: bool = True) -> dict[str, list[dict]]:
         "unseen7": load_unseen7(),
         "unseen8": load_unseen8(),
         "unseen9": load_unseen9(),
+        "unseen11": load_unseen11(),
     }
     if unread:
         sets["unseen4_unread"] = load_unseen4()
