@@ -153,7 +153,9 @@ def test_training_needs_two_intents(place: Place):
 
 def test_half_precision_weights_change_no_answer_on_real_questions():
     # The stored regression's weights are float16; on the real questions and the held-out file
-    # that moves no probability by 0.001 and changes no top intent.
+    # that moves no probability by 0.001 and changes no top intent, except between two intents
+    # tied closer than that (a tie either way: in the blend it is under FallbackClassifier's
+    # ambiguity threshold of 0.05, so the message gets the fallback whichever comes first).
     rows = yaml.safe_load((ROOT / "tests" / "nlu" / "real_questions.yml").read_text())
     texts = [row["text"] for row in rows["questions"]]
     texts += [e.get(TEXT) for e in load_data(str(ROOT / "tests/nlu/heldout.yml")).intent_examples]
@@ -165,7 +167,10 @@ def test_half_precision_weights_change_no_answer_on_real_questions():
     classifier[-1].coef_ = classifier[-1].coef_.astype(np.float16)
     half = classifier.predict_proba(texts)
     assert np.abs(full - half).max() < 0.001
-    assert (full.argmax(axis=1) == half.argmax(axis=1)).all()
+    top_two = np.sort(full, axis=1)[:, -2:]
+    clear = top_two[:, 1] - top_two[:, 0] > 0.002
+    assert clear.mean() > 0.99
+    assert (full.argmax(axis=1) == half.argmax(axis=1))[clear].all()
 
 
 def test_rasas_training_cache_sees_a_change_to_the_components_modules(monkeypatch):
