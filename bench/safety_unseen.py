@@ -14,10 +14,11 @@ unseen.yml (half A read in round 1, half B in round 3), unseen2.yml (read in rou
 figures in UNSEEN2_BEFORE), unseen3.yml (read in round 4; UNSEEN3_BEFORE), unseen5.yml (read in
 round 6; UNSEEN5_BEFORE), unseen7.yml (read in round 8; UNSEEN7_BEFORE), unseen8.yml (read in round
 9; UNSEEN8_BEFORE), unseen9.yml (read in round 10; UNSEEN9_BEFORE), unseen11.yml (read in round 11;
-UNSEEN11_BEFORE), and unseen4.yml, unseen6.yml and unseen10.yml, which are never read: the honest
-figures. The labelled set is also part of the net's training data, so its "with net" figures are
-not a held-out measure; the status check learns from every read batch (labelled, unseen, unseen2,
-unseen3, unseen5, unseen7, unseen8, unseen9, unseen11), so only the unread batches measure it.
+UNSEEN11_BEFORE), unseen12.yml (read in round 12; UNSEEN12_BEFORE), and unseen4.yml, unseen6.yml,
+unseen10.yml and unseen13.yml, which are never read: the honest figures. The labelled set is also
+part of the net's training data, so its "with net" figures are not a held-out measure; the status
+check learns from every read batch (labelled, unseen, unseen2, unseen3, unseen5, unseen7, unseen8,
+unseen9, unseen11, unseen12), so only the unread batches measure it.
 Writes bench/results/safety_unseen.json.
 Run: `PYTHONPATH=. .venv/bin/python bench/safety_unseen.py`.
 """
@@ -201,6 +202,31 @@ UNSEEN11_BEFORE = {
     },
 }
 
+# unseen12.yml scored once with the round 11 code (commit eb19838) before round 12 read it.
+UNSEEN12_BEFORE = {
+    "rules": {
+        "recall": 0.847,
+        "precision": 0.89,
+        "false_flags_negated": 0.1,
+        "false_flags_hypothetical": 0.156,
+        "false_flags_third_party": 0.05,
+    },
+    "component": {
+        "recall": 0.847,
+        "precision": 0.953,
+        "false_flags_negated": 0.04,
+        "false_flags_hypothetical": 0.0,
+        "false_flags_third_party": 0.0,
+    },
+    "component_plus_possible": {
+        "recall": 0.863,
+        "precision": 0.872,
+        "false_flags_negated": 0.14,
+        "false_flags_hypothetical": 0.156,
+        "false_flags_third_party": 0.05,
+    },
+}
+
 
 def main() -> None:
     flagger = SafetyFlagger(
@@ -250,6 +276,7 @@ def main() -> None:
         "unseen8_before_round_9": UNSEEN8_BEFORE,
         "unseen9_before_round_10": UNSEEN9_BEFORE,
         "unseen11_before_round_11": UNSEEN11_BEFORE,
+        "unseen12_before_round_12": UNSEEN12_BEFORE,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(output, indent=2) + "\n")
@@ -303,9 +330,10 @@ def readme_block(output: dict) -> str:
         report.generated_by("bench/safety_unseen.py", output["when"]),
         "",
         f"**Machine:** {output['machine']}. **Sets:** blind batches written by people who never saw"
-        " the flagger; all but `unseen4`, `unseen6` and `unseen10` have since been read and tuned"
-        " on (training figures), those three never are (the honest figures; `unseen10` is a"
-        " sample of everyday messages, the others lean to hard cases); `labelled` is also the"
+        " the flagger; all but `unseen4`, `unseen6`, `unseen10` and `unseen13` have since been read"
+        " and tuned on (training figures), those four never are (the honest figures; `unseen10`"
+        " and `unseen13` are samples of everyday messages, `unseen13` from patients across the"
+        " English-speaking world; the others lean to hard cases); `labelled` is also the"
         " second net's training data and every read batch the status check's. **component** is what"
         " config.yml runs: the rules with the learned status check. Rows: "
         + ", ".join(f"{k} {v}" for k, v in output["rows"].items())

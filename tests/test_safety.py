@@ -617,6 +617,44 @@ def test_round_eleven_kinds_of_message(detector, text, expected):
     assert {m.category for m in affirmed(detector, text)} == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Round 12, one probe per kind read in unseen12 (bench/SAFETY.md): an everyday inbox
+        # from patients who write English differently, and Spanish.
+        ("I can't use minoxidil, it gave me a rash on my forehead", {"allergy"}),
+        ("sugar patient for 8 years, on glycomet", {"diabetes"}),
+        ("type 2 but diet-controlled", {"diabetes"}),
+        ("T2, tablet controlled, is that ok?", {"diabetes"}),
+        ("my hepa b test came back reactive last year", {"liver_disease"}),
+        ("I have Gilberts syndrome", {"liver_disease"}),
+        ("I am a kidney patient since 2015", {"kidney_disease"}),
+        ("the diabetes has damaged my kidneys", {"diabetes", "kidney_disease"}),
+        ("born with a heart defect and I still see a cardiologist", {"heart_disease"}),
+        ("I am in family way, second month", {"pregnancy"}),
+        ("I'm carrying for my sister, 12 weeks now", {"pregnancy"}),
+        ("the scan showed a heartbeat yesterday", {"pregnancy"}),
+        ("my son is 6 months and still sucking breast", {"breastfeeding"}),
+        ("my little girl still nurses at night", {"breastfeeding"}),
+        ("taking acitrom daily", {"anticoagulants"}),
+        ("pimples all over my scalp right now", {"scalp_infection_or_lesion"}),
+        ("the pain got so bad I had to lie down", {"severe_pain"}),
+        ("the pain since the session is too much", {"severe_pain"}),
+        ("sharp stabing pains in my scalp", {"severe_pain"}),
+        ("my scalp feels like it is on fire", {"severe_pain"}),
+        ("my hairline has gone back since the meso", {"hair_loss_after_treatment"}),
+        ("the treatment ruined my hair", {"hair_loss_after_treatment"}),
+        ("I have temperature since the session", {"fever"}),
+        ("the injection spots, they're hot and swollen", {"infection_signs"}),
+        ("had ringworm on my scalp as a kid, nothing there now", set()),
+        ("tuve hepatitis de joven pero ya estoy curada", set()),
+        ("first session done, a bit red and tender but fine", set()),
+    ],
+)
+def test_round_twelve_kinds_of_message(detector, text, expected):
+    assert {m.category for m in affirmed(detector, text)} == expected
+
+
 def test_non_affirmed_mentions_are_still_reported(detector):
     (mention,) = detector.detect("my mum takes warfarin")
     assert (mention.category, mention.status, mention.cue) == (

@@ -1,9 +1,10 @@
-"""The honest figures: tests/safety/unseen4.yml, unseen6.yml and unseen10.yml, written blind and
-never read.
+"""The honest figures: tests/safety/unseen4.yml, unseen6.yml, unseen10.yml and unseen13.yml, written
+blind and never read.
 
 Each was scored once, with aggregates only: unseen4 after rounds 3 and 4 had tuned the flagger on
-the other batches, unseen6 after round 6, unseen10 after round 10 (their NOTES files say how they
-were written; unseen10 was asked for as a representative sample of everyday messages, the others
+the other batches, unseen6 after round 6, unseen10 after round 10, unseen13 after round 11 (their
+NOTES files say how they were written; unseen10 was asked for as a representative sample of
+everyday messages and unseen13 as one from patients across the English-speaking world, the others
 lean to hard cases). Nobody
 working on the flagger reads their rows: a miss here is fixed from a new kind of message found
 elsewhere, never from the row. The floors catch regressions, for the rules alone and for the
@@ -29,6 +30,7 @@ from tests.safety.metrics import (
     load_unseen4,
     load_unseen6,
     load_unseen10,
+    load_unseen13,
     score,
     score_found,
 )
@@ -40,19 +42,20 @@ Floors = tuple[float, float, dict[str, float]]
 # for the rules alone and for the component.
 BATCHES: dict[str, tuple[Callable[[], list[dict]], int, dict[str, Floors]]] = {
     # Round 11 lowered unseen4's precision floors by one wrong category (component 0.982 to
-    # 0.976) while raising recall on unseen6 and unseen10; which row it is was not looked at.
+    # 0.976; 0.977 after round 12) while raising recall on unseen6 and unseen10; which row it
+    # is was not looked at.
     "unseen4": (
         load_unseen4,
         299,
         {
             "rules": (
-                0.918,
-                0.938,
+                0.929,
+                0.939,
                 {"negated": 0.083, "hypothetical": 0.122, "third_party": 0.0},
             ),
             "component": (
-                0.912,
-                0.976,
+                0.923,
+                0.977,
                 {"negated": 0.0, "hypothetical": 0.024, "third_party": 0.0},
             ),
         },
@@ -61,7 +64,7 @@ BATCHES: dict[str, tuple[Callable[[], list[dict]], int, dict[str, Floors]]] = {
         load_unseen6,
         334,
         {
-            "rules": (0.899, 0.949, {"negated": 0.043, "hypothetical": 0.109, "third_party": 0.0}),
+            "rules": (0.904, 0.95, {"negated": 0.043, "hypothetical": 0.109, "third_party": 0.0}),
             "component": (
                 0.899,
                 0.983,
@@ -73,11 +76,23 @@ BATCHES: dict[str, tuple[Callable[[], list[dict]], int, dict[str, Floors]]] = {
         load_unseen10,
         336,
         {
-            "rules": (0.952, 0.947, {"negated": 0.08, "hypothetical": 0.067, "third_party": 0.0}),
+            "rules": (0.957, 0.947, {"negated": 0.08, "hypothetical": 0.067, "third_party": 0.0}),
             "component": (
-                0.947,
+                0.952,
                 0.978,
                 {"negated": 0.02, "hypothetical": 0.0, "third_party": 0.0},
+            ),
+        },
+    ),
+    "unseen13": (
+        load_unseen13,
+        335,
+        {
+            "rules": (0.884, 0.949, {"negated": 0.04, "hypothetical": 0.044, "third_party": 0.0}),
+            "component": (
+                0.878,
+                0.96,
+                {"negated": 0.02, "hypothetical": 0.022, "third_party": 0.0},
             ),
         },
     ),
@@ -153,7 +168,15 @@ def test_false_flag_ceilings(scored, batch, flagger, group):
     assert figures[group] <= ceilings[group] + 0.001, f"{group}: {figures[group]:.1%}"
 
 
-@pytest.mark.parametrize("batch", [pytest.param(b, marks=SHORT_OF_TARGET) for b in BATCHES])
+def _recall_cases() -> list:
+    cases = []
+    for batch, (_, _, floors) in BATCHES.items():
+        short = floors["component"][0] < TARGET_RECALL
+        cases.append(pytest.param(batch, marks=[SHORT_OF_TARGET] if short else []))
+    return cases
+
+
+@pytest.mark.parametrize("batch", _recall_cases())
 def test_target_recall(scored, batch):
     assert scored[batch, "component"]["recall"] >= TARGET_RECALL
 

@@ -24,6 +24,8 @@ UNSEEN8 = Path(__file__).parent / "unseen8.yml"
 UNSEEN9 = Path(__file__).parent / "unseen9.yml"
 UNSEEN10 = Path(__file__).parent / "unseen10.yml"
 UNSEEN11 = Path(__file__).parent / "unseen11.yml"
+UNSEEN12 = Path(__file__).parent / "unseen12.yml"
+UNSEEN13 = Path(__file__).parent / "unseen13.yml"
 
 
 def _read(path: Path) -> list[dict]:
@@ -98,6 +100,13 @@ def load_unseen11() -> list[dict]:
     return _read(UNSEEN11)
 
 
+def load_unseen12() -> list[dict]:
+    """The twelfth blind batch (see unseen12_NOTES.md), an everyday inbox from patients who write
+    English differently: scored once, then read whole in round 12, so its figures after round 12
+    are training figures."""
+    return _read(UNSEEN12)
+
+
 def load_unseen4() -> list[dict]:
     """The fourth blind batch (see unseen4_NOTES.md): scored, never read; the honest figure."""
     return _read(UNSEEN4)
@@ -112,6 +121,12 @@ def load_unseen10() -> list[dict]:
     """The tenth blind batch (see unseen10_NOTES.md): like unseen4, scored and never read; written
     as a representative sample of everyday messages rather than hard cases."""
     return _read(UNSEEN10)
+
+
+def load_unseen13() -> list[dict]:
+    """The thirteenth blind batch (see unseen13_NOTES.md): like unseen4, scored and never read; an
+    everyday inbox from patients across the English-speaking world, the kind unseen12 was."""
+    return _read(UNSEEN13)
 
 
 @dataclass
@@ -200,7 +215,7 @@ def report(result: Score) -> str:
 
 def every_set(unread: bool = True) -> dict[str, list[dict]]:
     """Every scored set by its bench name, in report order (`unread=False` leaves out unseen4,
-    unseen6 and unseen10, the batches nobody reads)."""
+    unseen6, unseen10 and unseen13, the batches nobody reads)."""
     sets = {
         "unseen_A": load_unseen("A"),
         "unseen_B": load_unseen("B"),
@@ -212,10 +227,12 @@ def every_set(unread: bool = True) -> dict[str, list[dict]]:
         "unseen8": load_unseen8(),
         "unseen9": load_unseen9(),
         "unseen11": load_unseen11(),
+        "unseen12": load_unseen12(),
     }
     if unread:
         sets["unseen4_unread"] = load_unseen4()
         sets["unseen6_unread"] = load_unseen6()
         sets["unseen10_unread"] = load_unseen10()
+        sets["unseen13_unread"] = load_unseen13()
     sets["labelled"] = load_labelled()
     return sets
