@@ -14,11 +14,12 @@ unseen.yml (half A read in round 1, half B in round 3), unseen2.yml (read in rou
 figures in UNSEEN2_BEFORE), unseen3.yml (read in round 4; UNSEEN3_BEFORE), unseen5.yml (read in
 round 6; UNSEEN5_BEFORE), unseen7.yml (read in round 8; UNSEEN7_BEFORE), unseen8.yml (read in round
 9; UNSEEN8_BEFORE), unseen9.yml (read in round 10; UNSEEN9_BEFORE), unseen11.yml (read in round 11;
-UNSEEN11_BEFORE), unseen12.yml (read in round 12; UNSEEN12_BEFORE), and unseen4.yml, unseen6.yml,
-unseen10.yml and unseen13.yml, which are never read: the honest figures. The labelled set is also
-part of the net's training data, so its "with net" figures are not a held-out measure; the status
-check learns from every read batch (labelled, unseen, unseen2, unseen3, unseen5, unseen7, unseen8,
-unseen9, unseen11, unseen12), so only the unread batches measure it.
+UNSEEN11_BEFORE), unseen12.yml (read in round 12; UNSEEN12_BEFORE), unseen14.yml (read in round
+13; UNSEEN14_BEFORE), and unseen4.yml, unseen6.yml, unseen10.yml and unseen13.yml, which are
+never read: the honest figures. The labelled set is also part of the net's training data, so its
+"with net" figures are not a held-out measure; the status check learns from every read batch
+(labelled, unseen, unseen2, unseen3, unseen5, unseen7, unseen8, unseen9, unseen11, unseen12,
+unseen14), so only the unread batches measure it.
 Writes bench/results/safety_unseen.json.
 Run: `PYTHONPATH=. .venv/bin/python bench/safety_unseen.py`.
 """
@@ -227,6 +228,31 @@ UNSEEN12_BEFORE = {
     },
 }
 
+# unseen14.yml scored once with the round 12 code (commit 5527915) before round 13 read it.
+UNSEEN14_BEFORE = {
+    "rules": {
+        "recall": 0.615,
+        "precision": 0.808,
+        "false_flags_negated": 0.2,
+        "false_flags_hypothetical": 0.089,
+        "false_flags_third_party": 0.075,
+    },
+    "component": {
+        "recall": 0.615,
+        "precision": 0.881,
+        "false_flags_negated": 0.1,
+        "false_flags_hypothetical": 0.0,
+        "false_flags_third_party": 0.0,
+    },
+    "component_plus_possible": {
+        "recall": 0.667,
+        "precision": 0.795,
+        "false_flags_negated": 0.26,
+        "false_flags_hypothetical": 0.089,
+        "false_flags_third_party": 0.075,
+    },
+}
+
 
 def main() -> None:
     flagger = SafetyFlagger(
@@ -277,6 +303,7 @@ def main() -> None:
         "unseen9_before_round_10": UNSEEN9_BEFORE,
         "unseen11_before_round_11": UNSEEN11_BEFORE,
         "unseen12_before_round_12": UNSEEN12_BEFORE,
+        "unseen14_before_round_13": UNSEEN14_BEFORE,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(output, indent=2) + "\n")

@@ -655,6 +655,42 @@ def test_round_twelve_kinds_of_message(detector, text, expected):
     assert {m.category for m in affirmed(detector, text)} == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Round 13, one probe per kind read in unseen14 (bench/SAFETY.md): hard cases told by
+        # what is done to the patient, what they take and what they see and feel.
+        ("the hospital always gives me a red wristband", {"allergy"}),
+        ("I'm on rifaximin for my liver", {"liver_disease"}),
+        ("I have a bit of a dodgy liver", {"liver_disease"}),
+        ("I do bag exchanges overnight at home", {"kidney_disease"}),
+        ("I got my mum's kidney in 2020", {"kidney_disease"}),
+        ("my renal dietitian says no bananas", {"kidney_disease"}),
+        ("I have a leaky valve they keep an eye on", {"heart_disease"}),
+        ("they shocked me back into rhythm last year", {"heart_disease"}),
+        ("I have Marfan's syndrome", {"heart_disease"}),
+        ("my beta came back positive this morning", {"pregnancy"}),
+        ("my bump is just starting to show", {"pregnancy"}),
+        ("she still feeds from me at night", {"breastfeeding"}),
+        ("mostly breast with a bottle at night", {"breastfeeding"}),
+        ("I take Waran every evening", {"anticoagulants"}),
+        ("I've got a fungal patch on my crown", {"scalp_infection_or_lesion"}),
+        ("a sore on my head that never heals", {"scalp_infection_or_lesion"}),
+        ("the spot you injected has gone hard and hot", {"infection_signs"}),
+        ("the throb is an 8 out of 10 since the injections", {"severe_pain"}),
+        ("paracetamol does nothing for the pain in my scalp", {"severe_pain"}),
+        ("the pain after the session had me in tears", {"severe_pain"}),
+        ("my parting is twice as wide since the course", {"hair_loss_after_treatment"}),
+        ("my lips feel tingly and fat since the session", {"allergic_reaction"}),
+        ("sweating through the sheets since the treatment", {"fever"}),
+        ("that quote nearly gave me a heart attack", set()),
+        ("tengo 38 y medio desde la sesión", {"fever"}),
+    ],
+)
+def test_round_thirteen_kinds_of_message(detector, text, expected):
+    assert {m.category for m in affirmed(detector, text)} == expected
+
+
 def test_non_affirmed_mentions_are_still_reported(detector):
     (mention,) = detector.detect("my mum takes warfarin")
     assert (mention.category, mention.status, mention.cue) == (

@@ -1,5 +1,5 @@
 """The blind batches that have since been read: tests/safety/unseen2.yml, unseen3.yml, unseen5.yml,
-unseen7.yml, unseen8.yml, unseen9.yml, unseen11.yml and unseen12.yml.
+unseen7.yml, unseen8.yml, unseen9.yml, unseen11.yml, unseen12.yml and unseen14.yml.
 
 Each was written without reading the flagger and scored once before anything was changed
 (bench/SAFETY.md: unseen2 recall 0.924, precision 0.803, false flags 13.2% negated / 12.6%
@@ -7,9 +7,10 @@ hypothetical / 14.3% third party; unseen3 recall 0.895, precision 0.839, false f
 / 17.1%; unseen5, rules alone, 0.927, 0.856, 18.2% / 25.0% / 15.8%; unseen7, rules alone, 0.870,
 0.879, 12.0% / 13.3% / 12.5%; unseen8, rules alone, 0.819, 0.851, 26.0% / 6.7% / 5.0%; unseen9,
 rules alone, 0.734, 0.855, 10.0% / 11.1% / 2.5%; unseen11, rules alone, 0.753, 0.822, 14.0% / 24.4%
-/ 7.5%; unseen12, rules alone, 0.847, 0.890, 10.0% / 15.6% / 5.0%). Round 2 then read unseen2 whole,
-round 4 unseen3, round 6 unseen5, round 8 unseen7, round 9 unseen8, round 10 unseen9, round 11
-unseen11 and round 12 unseen12, and fixed the general gaps
+/ 7.5%; unseen12, rules alone, 0.847, 0.890, 10.0% / 15.6% / 5.0%; unseen14, rules alone, 0.615,
+0.808, 20.0% / 8.9% / 7.5%). Round 2 then read unseen2 whole, round 4 unseen3, round 6 unseen5,
+round 8 unseen7, round 9 unseen8, round 10 unseen9, round 11 unseen11, round 12 unseen12 and round
+13 unseen14, and fixed the general gaps
 they showed, so the figures asserted here are regression floors at the level reached, not a measure
 of generalisation (that is tests/test_safety_unread.py).
 """
@@ -35,6 +36,7 @@ from tests.safety.metrics import (
     load_unseen9,
     load_unseen11,
     load_unseen12,
+    load_unseen14,
     report,
     score,
 )
@@ -144,6 +146,18 @@ BATCHES = {
         min_recall=0.968,
         min_precision=0.915,
         max_false_flags={"negated": 0.06, "hypothetical": 0.156, "third_party": 0.05},
+    ),
+    # Left after round 13 (bench/SAFETY.md), a batch of hard cases read in one short round:
+    # idioms and jokes ("my sweet tooth sent the invoice", "shellfish and I are not on speaking
+    # terms", "the food poisoning had a heartbeat", "a small animal in my plughole"), devices
+    # described ("a box under my collarbone"), a patch test that "lit up", a yellow INR book,
+    # foods the patient cannot touch, a reaction beside a stated allergy also read as one.
+    "unseen14": Batch(
+        load_unseen14,
+        sizes(affirmed=115, red_flag=60, negated=50, hypothetical=45, third_party=40, ordinary=25),
+        min_recall=0.869,
+        min_precision=0.856,
+        max_false_flags={"negated": 0.2, "hypothetical": 0.088, "third_party": 0.075},
     ),
 }
 

@@ -26,6 +26,7 @@ UNSEEN10 = Path(__file__).parent / "unseen10.yml"
 UNSEEN11 = Path(__file__).parent / "unseen11.yml"
 UNSEEN12 = Path(__file__).parent / "unseen12.yml"
 UNSEEN13 = Path(__file__).parent / "unseen13.yml"
+UNSEEN14 = Path(__file__).parent / "unseen14.yml"
 
 
 def _read(path: Path) -> list[dict]:
@@ -105,6 +106,12 @@ def load_unseen12() -> list[dict]:
     English differently: scored once, then read whole in round 12, so its figures after round 12
     are training figures."""
     return _read(UNSEEN12)
+
+
+def load_unseen14() -> list[dict]:
+    """The fourteenth blind batch (see unseen14_NOTES.md), hard cases: scored once, then read
+    whole in round 13, so its figures after round 13 are training figures."""
+    return _read(UNSEEN14)
 
 
 def load_unseen4() -> list[dict]:
@@ -228,6 +235,7 @@ def every_set(unread: bool = True) -> dict[str, list[dict]]:
         "unseen9": load_unseen9(),
         "unseen11": load_unseen11(),
         "unseen12": load_unseen12(),
+        "unseen14": load_unseen14(),
     }
     if unread:
         sets["unseen4_unread"] = load_unseen4()
