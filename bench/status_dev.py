@@ -39,8 +39,8 @@ def measure() -> dict[str, dict[str, float]]:
 
     lexicon = Path(status_net.__file__).parents[2] / "data" / "safety"
     detector = SafetyDetector(lexicon)
-    read = metrics.load_labelled() + metrics.load_unseen() + metrics.load_unseen2()
-    dev = metrics.load_unseen3()
+    read = metrics.load_labelled() + metrics.load_unseen() + metrics.load_batch("unseen2")
+    dev = metrics.load_batch("unseen3")
     base = status_net.load_status_config(ROOT / "data" / "safety")
     found: dict[str, dict[str, float]] = {}
     for c in GRID_C:

@@ -17,7 +17,6 @@ of generalisation (that is tests/test_safety_unread.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
@@ -27,16 +26,9 @@ from bot.settings import ROOT
 from tests.conftest import REPORT
 from tests.safety.metrics import (
     MUST_NOT_FLAG,
+    READ_BATCHES,
     Score,
-    load_unseen2,
-    load_unseen3,
-    load_unseen5,
-    load_unseen7,
-    load_unseen8,
-    load_unseen9,
-    load_unseen11,
-    load_unseen12,
-    load_unseen14,
+    load_batch,
     report,
     score,
 )
@@ -49,9 +41,8 @@ def sizes(**groups: int) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class Batch:
-    """A read batch, its group sizes as its notes describe them, and the floors reached."""
+    """A read batch's group sizes as its notes describe them, and the floors reached."""
 
-    load: Callable[[], list[dict]]
     group_sizes: dict[str, int]
     min_recall: float
     min_precision: float
@@ -61,7 +52,6 @@ class Batch:
 
 BATCHES = {
     "unseen2": Batch(
-        load_unseen2,
         sizes(hypothetical=95, affirmed=83, third_party=56, red_flag=39, negated=38, ordinary=15),
         min_recall=1.0,
         min_precision=1.0,
@@ -69,7 +59,6 @@ BATCHES = {
     # Two rows are short of 1.0 (unseen3_NOTES.md): "T2 + AF + on rivaroxaban" (slang not
     # taken as diabetes and AF) and an itchy rash "spreading" also read as infection.
     "unseen3": Batch(
-        load_unseen3,
         sizes(affirmed=109, red_flag=48, hypothetical=42, negated=35, third_party=35, ordinary=20),
         min_recall=0.988,
         min_precision=0.994,
@@ -80,7 +69,6 @@ BATCHES = {
     # about the question rather than the drug. (Round 9 read the partner who noticed the bald
     # spot, and the parenthesis about the patient inside a customer's message.)
     "unseen5": Batch(
-        load_unseen5,
         sizes(affirmed=110, red_flag=58, negated=44, hypothetical=44, third_party=38, ordinary=23),
         min_recall=0.989,
         min_precision=0.949,
@@ -91,7 +79,6 @@ BATCHES = {
     # "tested me for diabetes", questions about signs asked "so I know", a side effect asked
     # about after the words, a customer's parenthesis about the patient.
     "unseen7": Batch(
-        load_unseen7,
         sizes(affirmed=112, red_flag=61, negated=50, hypothetical=45, third_party=40, ordinary=20),
         min_recall=0.989,
         min_precision=0.968,
@@ -103,7 +90,6 @@ BATCHES = {
     # medicine the GP "might" start, a shingles episode "on my back, not my head", a pain score
     # asked about across a question mark.
     "unseen8": Batch(
-        load_unseen8,
         sizes(affirmed=115, red_flag=61, negated=50, hypothetical=45, third_party=40, ordinary=26),
         min_recall=0.994,
         min_precision=0.973,
@@ -116,7 +102,6 @@ BATCHES = {
     # that keeps bleeding (also read as bleeding), a gestational diabetes "we both" share, a
     # pregnancy found out "after a session" (hypothetical), and a few Spanish questions.
     "unseen9": Batch(
-        load_unseen9,
         sizes(affirmed=115, red_flag=63, negated=50, hypothetical=45, third_party=40, ordinary=25),
         min_recall=0.953,
         min_precision=0.943,
@@ -130,7 +115,6 @@ BATCHES = {
     # questions and people the sender cares for or treats; the status check, which learns from
     # this batch, demotes them.
     "unseen11": Batch(
-        load_unseen11,
         sizes(affirmed=115, red_flag=60, negated=50, hypothetical=45, third_party=40, ordinary=25),
         min_recall=0.968,
         min_precision=0.91,
@@ -141,7 +125,6 @@ BATCHES = {
     # beside the jaundice, a reaction told beside a stated allergy also read as a reaction, a
     # breastfeeding that ends in the future, scabs after a hair transplant.
     "unseen12": Batch(
-        load_unseen12,
         sizes(affirmed=115, red_flag=60, negated=50, hypothetical=45, third_party=40, ordinary=25),
         min_recall=0.968,
         min_precision=0.915,
@@ -153,7 +136,6 @@ BATCHES = {
     # described ("a box under my collarbone"), a patch test that "lit up", a yellow INR book,
     # foods the patient cannot touch, a reaction beside a stated allergy also read as one.
     "unseen14": Batch(
-        load_unseen14,
         sizes(affirmed=115, red_flag=60, negated=50, hypothetical=45, third_party=40, ordinary=25),
         min_recall=0.869,
         min_precision=0.856,
@@ -166,18 +148,22 @@ BATCHES = {
 def scored() -> dict[str, Score]:
     detector = SafetyDetector(ROOT / "data" / "safety")
     result = {}
-    for name, batch in BATCHES.items():
-        rows = batch.load()
+    for name in BATCHES:
+        rows = load_batch(name)
         result[name] = score(detector, rows)
         REPORT.append(f"safety detector on the {len(rows)} messages of {name} (read, tuned on):")
         REPORT.extend(report(result[name]).splitlines())
     return result
 
 
+def test_every_read_batch_has_floors():
+    assert tuple(BATCHES) == READ_BATCHES
+
+
 @pytest.mark.parametrize("name", BATCHES)
 def test_the_batch_is_whole(name):
     batch = BATCHES[name]
-    rows = batch.load()
+    rows = load_batch(name)
     assert len(rows) == sum(batch.group_sizes.values())
     assert {g: sum(row["group"] == g for row in rows) for g in batch.group_sizes} == (
         batch.group_sizes

@@ -16,8 +16,6 @@ are strict expected failures, so they turn red the day they are met.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from bot.nlu.detector import SafetyDetector
@@ -26,11 +24,9 @@ from bot.settings import ROOT
 from tests.conftest import REPORT
 from tests.safety.metrics import (
     MUST_NOT_FLAG,
+    UNREAD_BATCHES,
     Score,
-    load_unseen4,
-    load_unseen6,
-    load_unseen10,
-    load_unseen13,
+    load_batch,
     score,
     score_found,
 )
@@ -38,13 +34,12 @@ from tests.safety.metrics import (
 SAFETY = ROOT / "data" / "safety"
 CONTRACT = ("contraindication", "red_flag")
 Floors = tuple[float, float, dict[str, float]]
-# Each unread batch: its loader, its size, and floors (recall, precision, false flags per group)
-# for the rules alone and for the component.
-BATCHES: dict[str, tuple[Callable[[], list[dict]], int, dict[str, Floors]]] = {
+# Each unread batch: its size, and floors (recall, precision, false flags per group) for the
+# rules alone and for the component.
+BATCHES: dict[str, tuple[int, dict[str, Floors]]] = {
     # Round 11 cost unseen4 one wrong category (component precision 0.982 to 0.976, while
     # recall rose on unseen6 and unseen10); after round 13 it is 0.983. No row was looked at.
     "unseen4": (
-        load_unseen4,
         299,
         {
             "rules": (
@@ -60,7 +55,6 @@ BATCHES: dict[str, tuple[Callable[[], list[dict]], int, dict[str, Floors]]] = {
         },
     ),
     "unseen6": (
-        load_unseen6,
         334,
         {
             "rules": (0.904, 0.95, {"negated": 0.043, "hypothetical": 0.109, "third_party": 0.0}),
@@ -72,7 +66,6 @@ BATCHES: dict[str, tuple[Callable[[], list[dict]], int, dict[str, Floors]]] = {
         },
     ),
     "unseen10": (
-        load_unseen10,
         336,
         {
             "rules": (0.957, 0.947, {"negated": 0.08, "hypothetical": 0.067, "third_party": 0.0}),
@@ -84,7 +77,6 @@ BATCHES: dict[str, tuple[Callable[[], list[dict]], int, dict[str, Floors]]] = {
         },
     ),
     "unseen13": (
-        load_unseen13,
         335,
         {
             "rules": (0.884, 0.949, {"negated": 0.04, "hypothetical": 0.044, "third_party": 0.0}),
@@ -129,8 +121,8 @@ def scored(component) -> dict[tuple[str, str], Figures]:
 
     detector = SafetyDetector(SAFETY)
     figures = {}
-    for batch, (load, _, _) in BATCHES.items():
-        rows = load()
+    for batch in BATCHES:
+        rows = load_batch(batch)
         figures[batch, "rules"] = _figures("rules", batch, score(detector, rows), len(rows))
         figures[batch, "component"] = _figures(
             "component", batch, score_found(flags, rows), len(rows)
@@ -141,10 +133,14 @@ def scored(component) -> dict[tuple[str, str], Figures]:
 CASES = [(batch, flagger) for batch in BATCHES for flagger in ("rules", "component")]
 
 
+def test_every_unread_batch_has_floors():
+    assert tuple(BATCHES) == UNREAD_BATCHES
+
+
 @pytest.mark.parametrize("batch", BATCHES)
 def test_the_batch_is_whole(batch):
-    load, size, _ = BATCHES[batch]
-    rows = load()
+    size, _ = BATCHES[batch]
+    rows = load_batch(batch)
     assert len(rows) == size
     assert all(not row["flags"] for row in rows if row["group"] in MUST_NOT_FLAG)
 
@@ -152,7 +148,7 @@ def test_the_batch_is_whole(batch):
 @pytest.mark.parametrize(("batch", "flagger"), CASES)
 def test_recall_and_precision_floors(scored, batch, flagger):
     figures = scored[batch, flagger]
-    recall, precision, _ = BATCHES[batch][2][flagger]
+    recall, precision, _ = BATCHES[batch][1][flagger]
     # Floors are rounded to 0.001.
     assert figures["recall"] >= recall - 0.001, f"recall {figures['recall']:.3f}"
     assert figures["precision"] >= precision - 0.001, f"precision {figures['precision']:.3f}"
@@ -162,14 +158,14 @@ def test_recall_and_precision_floors(scored, batch, flagger):
 @pytest.mark.parametrize(("batch", "flagger"), CASES)
 def test_false_flag_ceilings(scored, batch, flagger, group):
     figures = scored[batch, flagger]
-    ceilings = BATCHES[batch][2][flagger][2]
+    ceilings = BATCHES[batch][1][flagger][2]
     # The ceilings are rounded to 0.1 %: one row more is over 2 % in every group.
     assert figures[group] <= ceilings[group] + 0.001, f"{group}: {figures[group]:.1%}"
 
 
 def _recall_cases() -> list:
     cases = []
-    for batch, (_, _, floors) in BATCHES.items():
+    for batch, (_, floors) in BATCHES.items():
         short = floors["component"][0] < TARGET_RECALL
         cases.append(pytest.param(batch, marks=[SHORT_OF_TARGET] if short else []))
     return cases
@@ -182,7 +178,7 @@ def test_target_recall(scored, batch):
 
 def _target_cases() -> list:
     cases = []
-    for batch, (_, _, floors) in BATCHES.items():
+    for batch, (_, floors) in BATCHES.items():
         for group in MUST_NOT_FLAG:
             short = floors["component"][2][group] > TARGET_FALSE_FLAGS
             cases.append(pytest.param(batch, group, marks=[SHORT_OF_TARGET] if short else []))

@@ -12,21 +12,18 @@ import yaml
 
 from bot.nlu.detector import Mention, SafetyDetector
 
-LABELLED = Path(__file__).parent / "labelled.yml"
-UNSEEN = Path(__file__).parent / "unseen.yml"
-UNSEEN2 = Path(__file__).parent / "unseen2.yml"
-UNSEEN3 = Path(__file__).parent / "unseen3.yml"
-UNSEEN4 = Path(__file__).parent / "unseen4.yml"
-UNSEEN5 = Path(__file__).parent / "unseen5.yml"
-UNSEEN6 = Path(__file__).parent / "unseen6.yml"
-UNSEEN7 = Path(__file__).parent / "unseen7.yml"
-UNSEEN8 = Path(__file__).parent / "unseen8.yml"
-UNSEEN9 = Path(__file__).parent / "unseen9.yml"
-UNSEEN10 = Path(__file__).parent / "unseen10.yml"
-UNSEEN11 = Path(__file__).parent / "unseen11.yml"
-UNSEEN12 = Path(__file__).parent / "unseen12.yml"
-UNSEEN13 = Path(__file__).parent / "unseen13.yml"
-UNSEEN14 = Path(__file__).parent / "unseen14.yml"
+HERE = Path(__file__).parent
+LABELLED = HERE / "labelled.yml"
+UNSEEN = HERE / "unseen.yml"
+# Blind batches (tests/safety/<name>.yml; each one's NOTES file says how it was written). Each was
+# scored once, then either read whole in a tuning round, so its later figures are training
+# figures (its blind score is in bench/safety_unseen.py) ...
+READ_BATCHES = (
+    "unseen2", "unseen3", "unseen5", "unseen7", "unseen8", "unseen9", "unseen11", "unseen12",
+    "unseen14",
+)  # fmt: skip
+# ... or kept unread by everyone working on the flagger: the honest figures.
+UNREAD_BATCHES = ("unseen4", "unseen6", "unseen10", "unseen13")
 
 
 def _read(path: Path) -> list[dict]:
@@ -54,86 +51,12 @@ def half(row: dict) -> str:
 
 def load_unseen(which: str | None = None) -> list[dict]:
     """The unseen batch (see unseen_NOTES.md), or one half of it ("A" or "B")."""
-    with UNSEEN.open(encoding="utf-8") as handle:
-        rows = yaml.safe_load(handle)
-    return [row for row in rows if which is None or half(row) == which]
+    return [row for row in _read(UNSEEN) if which is None or half(row) == which]
 
 
-def load_unseen2() -> list[dict]:
-    """The second blind batch (see unseen2_NOTES.md): scored once before round 2, then read
-    whole for error analysis, so its figures after round 2 are training figures."""
-    return _read(UNSEEN2)
-
-
-def load_unseen3() -> list[dict]:
-    """The third blind batch (see unseen3_NOTES.md): scored once, then read whole in round 4,
-    so its figures after round 4 are training figures."""
-    return _read(UNSEEN3)
-
-
-def load_unseen5() -> list[dict]:
-    """The fifth blind batch (see unseen5_NOTES.md): scored once, then read whole in round 6,
-    so its figures after round 6 are training figures."""
-    return _read(UNSEEN5)
-
-
-def load_unseen7() -> list[dict]:
-    """The seventh blind batch (see unseen7_NOTES.md): scored once, then read whole in round 8,
-    so its figures after round 8 are training figures."""
-    return _read(UNSEEN7)
-
-
-def load_unseen8() -> list[dict]:
-    """The eighth blind batch (see unseen8_NOTES.md): scored once, then read whole in round 9,
-    so its figures after round 9 are training figures."""
-    return _read(UNSEEN8)
-
-
-def load_unseen9() -> list[dict]:
-    """The ninth blind batch (see unseen9_NOTES.md): scored once, then read whole in round 10,
-    so its figures after round 10 are training figures."""
-    return _read(UNSEEN9)
-
-
-def load_unseen11() -> list[dict]:
-    """The eleventh blind batch (see unseen11_NOTES.md), messages as sent mid-conversation:
-    scored once, then read whole in round 11, so its figures after round 11 are training figures."""
-    return _read(UNSEEN11)
-
-
-def load_unseen12() -> list[dict]:
-    """The twelfth blind batch (see unseen12_NOTES.md), an everyday inbox from patients who write
-    English differently: scored once, then read whole in round 12, so its figures after round 12
-    are training figures."""
-    return _read(UNSEEN12)
-
-
-def load_unseen14() -> list[dict]:
-    """The fourteenth blind batch (see unseen14_NOTES.md), hard cases: scored once, then read
-    whole in round 13, so its figures after round 13 are training figures."""
-    return _read(UNSEEN14)
-
-
-def load_unseen4() -> list[dict]:
-    """The fourth blind batch (see unseen4_NOTES.md): scored, never read; the honest figure."""
-    return _read(UNSEEN4)
-
-
-def load_unseen6() -> list[dict]:
-    """The sixth blind batch (see unseen6_NOTES.md): like unseen4, scored and never read."""
-    return _read(UNSEEN6)
-
-
-def load_unseen10() -> list[dict]:
-    """The tenth blind batch (see unseen10_NOTES.md): like unseen4, scored and never read; written
-    as a representative sample of everyday messages rather than hard cases."""
-    return _read(UNSEEN10)
-
-
-def load_unseen13() -> list[dict]:
-    """The thirteenth blind batch (see unseen13_NOTES.md): like unseen4, scored and never read; an
-    everyday inbox from patients across the English-speaking world, the kind unseen12 was."""
-    return _read(UNSEEN13)
+def load_batch(name: str) -> list[dict]:
+    """A blind batch by name, as listed in READ_BATCHES or UNREAD_BATCHES."""
+    return _read(HERE / f"{name}.yml")
 
 
 @dataclass
@@ -221,26 +144,15 @@ def report(result: Score) -> str:
 
 
 def every_set(unread: bool = True) -> dict[str, list[dict]]:
-    """Every scored set by its bench name, in report order (`unread=False` leaves out unseen4,
-    unseen6, unseen10 and unseen13, the batches nobody reads)."""
+    """Every scored set by its bench name, in report order (`unread=False` leaves out the
+    batches nobody reads)."""
     sets = {
         "unseen_A": load_unseen("A"),
         "unseen_B": load_unseen("B"),
         "unseen_all": load_unseen(),
-        "unseen2": load_unseen2(),
-        "unseen3": load_unseen3(),
-        "unseen5": load_unseen5(),
-        "unseen7": load_unseen7(),
-        "unseen8": load_unseen8(),
-        "unseen9": load_unseen9(),
-        "unseen11": load_unseen11(),
-        "unseen12": load_unseen12(),
-        "unseen14": load_unseen14(),
+        **{name: load_batch(name) for name in READ_BATCHES},
     }
     if unread:
-        sets["unseen4_unread"] = load_unseen4()
-        sets["unseen6_unread"] = load_unseen6()
-        sets["unseen10_unread"] = load_unseen10()
-        sets["unseen13_unread"] = load_unseen13()
+        sets |= {f"{name}_unread": load_batch(name) for name in UNREAD_BATCHES}
     sets["labelled"] = load_labelled()
     return sets
