@@ -15,11 +15,12 @@ figures in UNSEEN2_BEFORE), unseen3.yml (read in round 4; UNSEEN3_BEFORE), unsee
 round 6; UNSEEN5_BEFORE), unseen7.yml (read in round 8; UNSEEN7_BEFORE), unseen8.yml (read in round
 9; UNSEEN8_BEFORE), unseen9.yml (read in round 10; UNSEEN9_BEFORE), unseen11.yml (read in round 11;
 UNSEEN11_BEFORE), unseen12.yml (read in round 12; UNSEEN12_BEFORE), unseen14.yml (read in round
-13; UNSEEN14_BEFORE), and unseen4.yml, unseen6.yml, unseen10.yml and unseen13.yml, which are
+13; UNSEEN14_BEFORE), unseen15.yml and unseen16.yml (read in round 14; UNSEEN15_BEFORE,
+UNSEEN16_BEFORE), and unseen4.yml, unseen6.yml, unseen10.yml and unseen13.yml, which are
 never read: the honest figures. The labelled set is also part of the net's training data, so its
 "with net" figures are not a held-out measure; the status check learns from every read batch
 (labelled, unseen, unseen2, unseen3, unseen5, unseen7, unseen8, unseen9, unseen11, unseen12,
-unseen14), so only the unread batches measure it.
+unseen14, unseen15, unseen16), so only the unread batches measure it.
 Writes bench/results/safety_unseen.json.
 Run: `PYTHONPATH=. .venv/bin/python bench/safety_unseen.py`.
 """
@@ -253,6 +254,55 @@ UNSEEN14_BEFORE = {
     },
 }
 
+# unseen15.yml and unseen16.yml scored once with the round 13 code (commit 572160b) before round
+# 14 read them.
+UNSEEN15_BEFORE = {
+    "rules": {
+        "recall": 0.88,
+        "precision": 0.876,
+        "false_flags_negated": 0.14,
+        "false_flags_hypothetical": 0.067,
+        "false_flags_third_party": 0.075,
+    },
+    "component": {
+        "recall": 0.875,
+        "precision": 0.903,
+        "false_flags_negated": 0.1,
+        "false_flags_hypothetical": 0.044,
+        "false_flags_third_party": 0.0,
+    },
+    "component_plus_possible": {
+        "recall": 0.896,
+        "precision": 0.878,
+        "false_flags_negated": 0.14,
+        "false_flags_hypothetical": 0.067,
+        "false_flags_third_party": 0.075,
+    },
+}
+UNSEEN16_BEFORE = {
+    "rules": {
+        "recall": 0.768,
+        "precision": 0.844,
+        "false_flags_negated": 0.22,
+        "false_flags_hypothetical": 0.111,
+        "false_flags_third_party": 0.075,
+    },
+    "component": {
+        "recall": 0.758,
+        "precision": 0.889,
+        "false_flags_negated": 0.14,
+        "false_flags_hypothetical": 0.044,
+        "false_flags_third_party": 0.05,
+    },
+    "component_plus_possible": {
+        "recall": 0.795,
+        "precision": 0.816,
+        "false_flags_negated": 0.26,
+        "false_flags_hypothetical": 0.133,
+        "false_flags_third_party": 0.075,
+    },
+}
+
 
 def main() -> None:
     flagger = SafetyFlagger(
@@ -304,6 +354,8 @@ def main() -> None:
         "unseen11_before_round_11": UNSEEN11_BEFORE,
         "unseen12_before_round_12": UNSEEN12_BEFORE,
         "unseen14_before_round_13": UNSEEN14_BEFORE,
+        "unseen15_before_round_14": UNSEEN15_BEFORE,
+        "unseen16_before_round_14": UNSEEN16_BEFORE,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(output, indent=2) + "\n")

@@ -691,6 +691,64 @@ def test_round_thirteen_kinds_of_message(detector, text, expected):
     assert {m.category for m in affirmed(detector, text)} == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Round 14, one probe per kind read in unseen15 and unseen16 (bench/SAFETY.md): the
+        # everyday inbox typed on a phone, and conditions told by medicines, clinics, devices,
+        # results and what the patient notices.  The last two: a patient who describes herself
+        # as a mum in an earlier clause is not someone else (bot/nlu/assertion.py).
+        ("my GP record carries a latex alert", {"allergy"}),
+        ("skin prick test showed I'm positive to wasp venom", {"allergy"}),
+        ("I'm halfway through desensitisation injections for bee stings", {"allergy"}),
+        ("ibuprofen makes my throat tighten", {"allergy"}),
+        ("I use an Omnipod, so I'll take it off for the session if you like", {"diabetes"}),
+        ("the liver team see me every three months", {"liver_disease"}),
+        ("my consultant says my liver is struggling", {"liver_disease"}),
+        ("my ALT came back at 210", {"liver_disease"}),
+        ("my kidneys are working at 25 percent", {"kidney_disease"}),
+        ("I've had a pace maker since 2019", {"heart_disease"}),
+        ("I'm still recovering from myocarditis", {"heart_disease"}),
+        ("my EF was 35 at the last echo", {"heart_disease"}),
+        ("my echo was fine, EF 60%", set()),
+        ("we had the nuchal scan on Monday", {"pregnancy"}),
+        ("I'm only 9 weeks so we haven't told anyone", {"pregnancy"}),
+        ("I have conceived, it's very early", {"pregnancy"}),
+        ("the midwife says the baby is breech", {"pregnancy"}),
+        ("the Clearblue said yes this morning", {"pregnancy"}),
+        ("I'm carrying my second baby", {"pregnancy"}),
+        ("my little one is 5 months and still exclusively breastfed", {"breastfeeding"}),
+        ("I give my baby breast milk every night", {"breastfeeding"}),
+        ("I'm a new mum, fully breastfeeding", {"breastfeeding"}),
+        ("mi bebé todavía toma teta", {"breastfeeding"}),
+        ("do I have to wean before the course?", {"breastfeeding"}),
+        ("I'm on the clot tablets after my embolism", {"anticoagulants"}),
+        ("I had Mohs surgery near my parting last month", {"scalp_infection_or_lesion"}),
+        ("there's a burn on my crown from the straighteners", {"scalp_infection_or_lesion"}),
+        ("the glands in my neck came up after the injections", {"infection_signs"}),
+        ("the spots smell rotten since the session", {"infection_signs"}),
+        ("since the injections the pain is the worst ever", {"severe_pain"}),
+        ("the pain since the session is a 9/10, even codeine won't dull it", {"severe_pain"}),
+        ("since the treatment it hurts more than labour did", {"severe_pain"}),
+        ("since the session my pillow is covered in hair", {"hair_loss_after_treatment"}),
+        ("after the last round a patch has gone completely bare", {"hair_loss_after_treatment"}),
+        ("since the meso I break out in an allergic rash", {"allergic_reaction"}),
+        ("since the session the pain got so bad I ended up at urgent care", {"severe_pain"}),
+        ("I'm a renal nurse, can I book a Saturday?", set()),
+        ("I had typhoid fever in the summer and I'm fine now", set()),
+        ("I might be starting blood thinners after my operation", set()),
+        ("my mum has diabetes and I have it as well", {"diabetes"}),
+        ("my kidneys are leaking protein", {"kidney_disease"}),
+        ("the whites of my eyes are going yellow", set()),
+        ("shedding has been normal since the sessions", set()),
+        ("I'm a first time mom, baby is 3 months, pure breastfeeding", {"breastfeeding"}),
+        ("my sister is a first time mum, baby is 3 months, pure breastfeeding", set()),
+    ],
+)
+def test_round_fourteen_kinds_of_message(detector, text, expected):
+    assert {m.category for m in affirmed(detector, text)} == expected
+
+
 def test_non_affirmed_mentions_are_still_reported(detector):
     (mention,) = detector.detect("my mum takes warfarin")
     assert (mention.category, mention.status, mention.cue) == (

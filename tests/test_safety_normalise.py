@@ -9,6 +9,7 @@ mention's offsets must point at its text in the message as sent.
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -17,10 +18,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.content.lexicon import LANGUAGE_FILES, LEXICON_FILES
+from bot.content.lexicon import LANGUAGE_FILES, LEXICON_FILES, TOKEN_CLASS
 from bot.nlu.detector import SafetyDetector
 from bot.nlu.normalise import fold, normalise
-from bot.nlu.safety_net import render
+from bot.nlu.safety_net import CLASS_SAMPLES, render
 from bot.settings import ROOT
 
 SAFETY = ROOT / "data" / "safety"
@@ -184,3 +185,20 @@ def test_detector_reports_the_original_words(detector):
 def test_lexicon_files_exist():
     assert all((SAFETY / name).is_file() for name in LEXICON_FILES)
     assert list(Path(SAFETY).glob(LANGUAGE_FILES))
+
+
+def test_every_token_class_in_a_term_has_a_sample_it_matches():
+    """A term with {CLASS} is rendered with CLASS_SAMPLES (the carriers above, the second net's
+    training sentences): a class without a matching sample would render a word it never
+    flags."""
+    classes = yaml.safe_load((SAFETY / "context.yml").read_text(encoding="utf-8"))["token_classes"]
+    used = {
+        match.group(1)
+        for _, _, term in TERMS
+        for part in term.split()
+        for alternative in part.split("|")
+        if (match := TOKEN_CLASS.fullmatch(alternative))
+    }
+    assert used <= set(CLASS_SAMPLES)
+    for name in used:
+        assert re.fullmatch(classes[name], CLASS_SAMPLES[name]), name

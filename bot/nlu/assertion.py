@@ -166,8 +166,13 @@ def _other_person(mention: Span, scope: Scope, cues: Cues) -> Span | None:
             return cue
     # "For my mum: she's type 2, on gliclazide": a clause with no one in it goes on about the
     # person named before it in the sentence, unless the patient comes in between.
+    described = cues.of("self_description")  # "I'm a first time mom, ..., pure breastfeeding"
     earlier = [
-        c for c in cues.of("third_party") if _inside(c, scope.sentence) and c[1] <= scope.clause[0]
+        c
+        for c in cues.of("third_party")
+        if _inside(c, scope.sentence)
+        and c[1] <= scope.clause[0]
+        and not any(own[0] < c[0] <= own[1] for own in described)
     ]
     if (
         earlier

@@ -40,6 +40,9 @@ CLASS_SAMPLES = {
     "WEEKS_W": "12w",
     "DAYS": "3",
     "MONTH": "june",
+    "EF_REDUCED": "35",
+    "EF_NORMAL": "60",
+    "LIVER_ENZYME_HIGH": "180",
 }
 
 
