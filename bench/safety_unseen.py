@@ -16,11 +16,12 @@ round 6; UNSEEN5_BEFORE), unseen7.yml (read in round 8; UNSEEN7_BEFORE), unseen8
 9; UNSEEN8_BEFORE), unseen9.yml (read in round 10; UNSEEN9_BEFORE), unseen11.yml (read in round 11;
 UNSEEN11_BEFORE), unseen12.yml (read in round 12; UNSEEN12_BEFORE), unseen14.yml (read in round
 13; UNSEEN14_BEFORE), unseen15.yml and unseen16.yml (read in round 14; UNSEEN15_BEFORE,
-UNSEEN16_BEFORE), and unseen4.yml, unseen6.yml, unseen10.yml and unseen13.yml, which are
+UNSEEN16_BEFORE), unseen17.yml and unseen18.yml (read in round 15; UNSEEN17_BEFORE,
+UNSEEN18_BEFORE), and unseen4.yml, unseen6.yml, unseen10.yml and unseen13.yml, which are
 never read: the honest figures. The labelled set is also part of the net's training data, so its
 "with net" figures are not a held-out measure; the status check learns from every read batch
 (labelled, unseen, unseen2, unseen3, unseen5, unseen7, unseen8, unseen9, unseen11, unseen12,
-unseen14, unseen15, unseen16), so only the unread batches measure it.
+unseen14, unseen15, unseen16, unseen17, unseen18), so only the unread batches measure it.
 Writes bench/results/safety_unseen.json.
 Run: `PYTHONPATH=. .venv/bin/python bench/safety_unseen.py`.
 """
@@ -303,6 +304,55 @@ UNSEEN16_BEFORE = {
     },
 }
 
+# unseen17.yml and unseen18.yml scored once with the round 14 code (commit 826f42a) before round
+# 15 read them.
+UNSEEN17_BEFORE = {
+    "rules": {
+        "recall": 0.884,
+        "precision": 0.944,
+        "false_flags_negated": 0.1,
+        "false_flags_hypothetical": 0.044,
+        "false_flags_third_party": 0.075,
+    },
+    "component": {
+        "recall": 0.868,
+        "precision": 1.0,
+        "false_flags_negated": 0.0,
+        "false_flags_hypothetical": 0.0,
+        "false_flags_third_party": 0.0,
+    },
+    "component_plus_possible": {
+        "recall": 0.91,
+        "precision": 0.92,
+        "false_flags_negated": 0.16,
+        "false_flags_hypothetical": 0.067,
+        "false_flags_third_party": 0.075,
+    },
+}
+UNSEEN18_BEFORE = {
+    "rules": {
+        "recall": 0.842,
+        "precision": 0.851,
+        "false_flags_negated": 0.26,
+        "false_flags_hypothetical": 0.111,
+        "false_flags_third_party": 0.075,
+    },
+    "component": {
+        "recall": 0.837,
+        "precision": 0.906,
+        "false_flags_negated": 0.14,
+        "false_flags_hypothetical": 0.0,
+        "false_flags_third_party": 0.075,
+    },
+    "component_plus_possible": {
+        "recall": 0.867,
+        "precision": 0.837,
+        "false_flags_negated": 0.3,
+        "false_flags_hypothetical": 0.111,
+        "false_flags_third_party": 0.075,
+    },
+}
+
 
 def main() -> None:
     flagger = SafetyFlagger(
@@ -356,6 +406,8 @@ def main() -> None:
         "unseen14_before_round_13": UNSEEN14_BEFORE,
         "unseen15_before_round_14": UNSEEN15_BEFORE,
         "unseen16_before_round_14": UNSEEN16_BEFORE,
+        "unseen17_before_round_15": UNSEEN17_BEFORE,
+        "unseen18_before_round_15": UNSEEN18_BEFORE,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(output, indent=2) + "\n")

@@ -749,6 +749,69 @@ def test_round_fourteen_kinds_of_message(detector, text, expected):
     assert {m.category for m in affirmed(detector, text)} == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Round 15, one probe per kind read in unseen17 and unseen18 (bench/SAFETY.md): messages
+        # mid-conversation and around a booking, and older patients and men.
+        ("yes latex, I forgot to tick it", {"allergy"}),
+        ("codeine doesn't agree with me", {"allergy"}),
+        ("I'm allergic to plasters, I come out in hives with them", {"allergy"}),
+        ("since the session I had to use my EpiPen", {"allergic_reaction"}),
+        ("type 2 diagnosed last spring", {"diabetes"}),
+        ("yes to sugar", {"diabetes"}),
+        ("my kidneys are packing up", {"kidney_disease"}),
+        ("kidneys not brilliant at the moment", {"kidney_disease"}),
+        ("my kidneys are at stage 4", {"kidney_disease"}),
+        ("only one of my kidneys works", {"kidney_disease"}),
+        ("the lupus has spread to my kidneys", {"kidney_disease"}),
+        ("my liver enzymes are raised", {"liver_disease"}),
+        ("the scan says my liver is stiff", {"liver_disease"}),
+        ("I was diagnosed with AF last year", {"heart_disease"}),
+        ("I've had a dodgy rhythm for years", {"heart_disease"}),
+        ("I had my valve replaced in 2015", {"heart_disease"}),
+        ("my heart that has had two attacks", {"heart_disease"}),
+        ("I'm expecting again!", {"pregnancy"}),
+        ("my 12-week scan is on Friday", {"pregnancy"}),
+        ("the baby still won't take a bottle", {"breastfeeding"}),
+        ("I do the night feeds and he's not latching well", {"breastfeeding"}),
+        ("I had a mole removed from my scalp, stitches still in", {"scalp_infection_or_lesion"}),
+        ("there's a basal cell on my crown", {"scalp_infection_or_lesion"}),
+        (
+            "since the session the redness has spread all the way down onto my neck",
+            {"infection_signs"},
+        ),
+        ("the spots you injected have started to smell", {"infection_signs"}),
+        ("my scalp is discharging since the treatment", {"infection_signs"}),
+        ("since the injections the pain is a 7 and rising", {"severe_pain"}),
+        ("since the session painkillers barely take the edge off", {"severe_pain"}),
+        ("the pain since the session is a 7 or 8", {"severe_pain"}),
+        ("el dolor es de 9 sobre 10 desde la sesión", {"severe_pain"}),
+        ("since the injections the crown has become bald", {"hair_loss_after_treatment"}),
+        ("my hair has thinned since the course started", {"hair_loss_after_treatment"}),
+        ("hair coming out in tufts since the session", {"hair_loss_after_treatment"}),
+        ("wheezy since the injections", {"allergic_reaction"}),
+        # a denial is never a term's optional word
+        ("since the session my hair's not falling out", set()),
+        # "my" inside the complication keeps it the patient's; "his" keeps it his
+        (
+            "my partner says the redness from my session has spread down my neck",
+            {"infection_signs"},
+        ),
+        ("my husband says the pain since his injections is a 9", set()),
+        ("we're both thinning on top and my sister has diabetes", set()),
+        ("they had me on clopidogrel for three months, stopped now", set()),
+        ("three months of rivaroxaban and done", set()),
+        ("my sugar's been normal ever since", set()),
+        ("the biopsy on my scalp came back benign", set()),
+        ("the old man's on warfarin", set()),
+        ("I'm after finding out I'm pregnant", {"pregnancy"}),
+    ],
+)
+def test_round_fifteen_kinds_of_message(detector, text, expected):
+    assert {m.category for m in affirmed(detector, text)} == expected
+
+
 def test_non_affirmed_mentions_are_still_reported(detector):
     (mention,) = detector.detect("my mum takes warfarin")
     assert (mention.category, mention.status, mention.cue) == (

@@ -114,10 +114,20 @@ def default_net_examples() -> list[Path]:
     return [*([labelled] if labelled.is_file() else []), *sorted((root / "data/nlu").glob("*.yml"))]
 
 
+# A term's optional word is never a denial: "hair ? ? falling out" must not read "hair's not
+# falling out", nor "eyes ? ? puffy" "eyes not puffy".
+DENIALS = ("not", "no", "never", "none", "nope", "without", "neither", "nor")
+TERM_FILLER: dict[str, Any] = {"OP": "?", "NORM": {"NOT_IN": list(DENIALS)}}
+
+
 def compile_term(
-    term: str, tokenize: Tokenize, classes: Mapping[str, str] | None = None
+    term: str,
+    tokenize: Tokenize,
+    classes: Mapping[str, str] | None = None,
+    filler: Mapping[str, Any] | None = None,
 ) -> list[Pattern]:
-    """Turn `a|b ? c` into Matcher patterns on NORM (`?` = one optional token of any kind).
+    """Turn `a|b ? c` into Matcher patterns on NORM (`?` = one optional token: `filler` when
+    given, else any token).
 
     Alternatives that are one token share a slot; one that splits into several tokens
     ("won't" is "wo" + "n't") gets a pattern of its own. `{NAME}` is one token matching the
@@ -126,7 +136,7 @@ def compile_term(
     patterns: list[Pattern] = [[]]
     for part in term.split():
         if part == "?":
-            patterns = [[*pattern, {"OP": "?"}] for pattern in patterns]
+            patterns = [[*pattern, dict(filler or {"OP": "?"})] for pattern in patterns]
             continue
         single: set[str] = set()
         multi: list[list[str]] = []
@@ -280,7 +290,9 @@ def load_lexicon(directory: Path, tokenize: Tokenize) -> Lexicon:
                 name=name,
                 understood=spec["understood"],
                 severity=str(spec.get("severity", severity)),
-                patterns=tuple(p for term in terms for p in compile_term(term, tokenize, classes)),
+                patterns=tuple(
+                    p for term in terms for p in compile_term(term, tokenize, classes, TERM_FILLER)
+                ),
                 requires_treatment_context=spec.get("requires_context") == "treatment",
                 general_questions=general_questions,
                 trigger_words=frozenset(trigger.get("words", ())),
@@ -290,7 +302,9 @@ def load_lexicon(directory: Path, tokenize: Tokenize) -> Lexicon:
                     AfterTreatment(
                         means=str(means) if means else None,
                         patterns=tuple(
-                            p for term in group for p in compile_term(term, tokenize, classes)
+                            p
+                            for term in group
+                            for p in compile_term(term, tokenize, classes, TERM_FILLER)
                         ),
                     )
                     for means, group in after

@@ -145,11 +145,14 @@ def _other_person(mention: Span, scope: Scope, cues: Cues) -> Span | None:
     # mention back: "one of the regulars at my barbershop takes Eliquis" is the regular's. A
     # complication is the patient's on any first person ("my friend says my scalp looks infected").
     person = "first_person" if scope.kind == RED_FLAG else "self_subject"
+    # ... and inside the complication too ("the wife says the redness from my treatment has
+    # spread"), while "my husband says the pain since his injections is a 9" stays his.
+    reach = end if scope.kind == RED_FLAG else start
     for cue in cues.of("third_party"):
         if (
             _inside(cue, scope.clause)
             and cue[1] <= start
-            and not _first_person_between(cues, cue[1], start, person)
+            and not _first_person_between(cues, cue[1], reach, person)
             and not _owned(mention, scope, cues)
             # "me and my husband are expecting"
             and not any(0 <= cue[0] - with_me[1] <= 1 for with_me in cues.of("self_and"))
