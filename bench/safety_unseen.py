@@ -17,11 +17,13 @@ round 6; UNSEEN5_BEFORE), unseen7.yml (read in round 8; UNSEEN7_BEFORE), unseen8
 UNSEEN11_BEFORE), unseen12.yml (read in round 12; UNSEEN12_BEFORE), unseen14.yml (read in round
 13; UNSEEN14_BEFORE), unseen15.yml and unseen16.yml (read in round 14; UNSEEN15_BEFORE,
 UNSEEN16_BEFORE), unseen17.yml and unseen18.yml (read in round 15; UNSEEN17_BEFORE,
-UNSEEN18_BEFORE), and unseen4.yml, unseen6.yml, unseen10.yml and unseen13.yml, which are
+UNSEEN18_BEFORE), unseen19.yml and unseen20.yml (read in round 16; UNSEEN19_BEFORE,
+UNSEEN20_BEFORE), and unseen4.yml, unseen6.yml, unseen10.yml and unseen13.yml, which are
 never read: the honest figures. The labelled set is also part of the net's training data, so its
 "with net" figures are not a held-out measure; the status check learns from every read batch
 (labelled, unseen, unseen2, unseen3, unseen5, unseen7, unseen8, unseen9, unseen11, unseen12,
-unseen14, unseen15, unseen16, unseen17, unseen18), so only the unread batches measure it.
+unseen14, unseen15, unseen16, unseen17, unseen18, unseen19, unseen20), so only the unread batches
+measure it.
 Writes bench/results/safety_unseen.json.
 Run: `PYTHONPATH=. .venv/bin/python bench/safety_unseen.py`.
 """
@@ -353,6 +355,55 @@ UNSEEN18_BEFORE = {
     },
 }
 
+# unseen19.yml and unseen20.yml scored once with the round 15 code (commit 2898623) before round
+# 16 read them.
+UNSEEN19_BEFORE = {
+    "rules": {
+        "recall": 0.928,
+        "precision": 0.923,
+        "false_flags_negated": 0.06,
+        "false_flags_hypothetical": 0.2,
+        "false_flags_third_party": 0.025,
+    },
+    "component": {
+        "recall": 0.912,
+        "precision": 0.989,
+        "false_flags_negated": 0.0,
+        "false_flags_hypothetical": 0.0,
+        "false_flags_third_party": 0.0,
+    },
+    "component_plus_possible": {
+        "recall": 0.948,
+        "precision": 0.92,
+        "false_flags_negated": 0.08,
+        "false_flags_hypothetical": 0.2,
+        "false_flags_third_party": 0.025,
+    },
+}
+UNSEEN20_BEFORE = {
+    "rules": {
+        "recall": 0.891,
+        "precision": 0.937,
+        "false_flags_negated": 0.02,
+        "false_flags_hypothetical": 0.109,
+        "false_flags_third_party": 0.032,
+    },
+    "component": {
+        "recall": 0.886,
+        "precision": 0.978,
+        "false_flags_negated": 0.0,
+        "false_flags_hypothetical": 0.0,
+        "false_flags_third_party": 0.0,
+    },
+    "component_plus_possible": {
+        "recall": 0.915,
+        "precision": 0.934,
+        "false_flags_negated": 0.04,
+        "false_flags_hypothetical": 0.109,
+        "false_flags_third_party": 0.032,
+    },
+}
+
 
 def main() -> None:
     flagger = SafetyFlagger(
@@ -408,6 +459,8 @@ def main() -> None:
         "unseen16_before_round_14": UNSEEN16_BEFORE,
         "unseen17_before_round_15": UNSEEN17_BEFORE,
         "unseen18_before_round_15": UNSEEN18_BEFORE,
+        "unseen19_before_round_16": UNSEEN19_BEFORE,
+        "unseen20_before_round_16": UNSEEN20_BEFORE,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(output, indent=2) + "\n")

@@ -812,6 +812,49 @@ def test_round_fifteen_kinds_of_message(detector, text, expected):
     assert {m.category for m in affirmed(detector, text)} == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Round 16, one probe per kind read in unseen19 and unseen20 (bench/SAFETY.md): an
+        # everyday inbox mixing people and times, and the days after a session.
+        ("surgical tape gives me blisters", {"allergy"}),
+        ("I balloon up from bee stings", {"allergy"}),
+        ("I'm preggy, 7 weeks", {"pregnancy"}),
+        ("we're carrying twins!", {"pregnancy"}),
+        ("the test has a faint second line", {"pregnancy"}),
+        ("the consultant says my liver is in a bad way", {"liver_disease"}),
+        ("I'll bring my breast pump if that's ok", {"breastfeeding"}),
+        ("my supply drops if I miss a feed", {"breastfeeding"}),
+        ("I have a sunburn on my parting from the weekend", {"scalp_infection_or_lesion"}),
+        ("the GP says it's scalp acne", {"scalp_infection_or_lesion"}),
+        ("the GP says it's an infected cyst on my scalp", {"scalp_infection_or_lesion"}),
+        ("my eczema has flared on my scalp again", {"scalp_infection_or_lesion"}),
+        ("I have a healing cut near the crown", {"scalp_infection_or_lesion"}),
+        ("since the session something is coming out of the spots", {"infection_signs"}),
+        ("since the injections it's smelling bad back there", {"infection_signs"}),
+        ("since the session there's a hard red lump where you injected", {"infection_signs"}),
+        ("is it normal for where you injected to be hot and weeping?", {"infection_signs"}),
+        ("since the injection my head is paining me seriously", {"severe_pain"}),
+        ("the pain since the session is serious", {"severe_pain"}),
+        ("pain's been brutal since the session", {"severe_pain"}),
+        ("since the treatment I'd rate it an 8", {"severe_pain"}),
+        ("since the session my hair fall has doubled", {"hair_loss_after_treatment"}),
+        ("since the course I can see scalp at the front", {"hair_loss_after_treatment"}),
+        ("after the meso patches are showing on the crown", {"hair_loss_after_treatment"}),
+        ("desde la mesoterapia me salieron zonas sin pelo", {"hair_loss_after_treatment"}),
+        ("after the injection I came out in a rash over my whole body", {"allergic_reaction"}),
+        ("my mum took my temperature with her thermometer after the session: 38.7", {"fever"}),
+        # decoys kept out of this round
+        ("a little red after, like a mild sunburn, gone by dinner", set()),
+        ("period's late from stress, the test was negative", set()),
+        ("biotin gives me a rash, is there biotin in your mix?", {"allergy"}),
+        ("my ouma was diabetic", set()),
+    ],
+)
+def test_round_sixteen_kinds_of_message(detector, text, expected):
+    assert {m.category for m in affirmed(detector, text)} == expected
+
+
 def test_non_affirmed_mentions_are_still_reported(detector):
     (mention,) = detector.detect("my mum takes warfarin")
     assert (mention.category, mention.status, mention.cue) == (

@@ -1,6 +1,6 @@
 """The blind batches that have since been read: tests/safety/unseen2.yml, unseen3.yml, unseen5.yml,
 unseen7.yml, unseen8.yml, unseen9.yml, unseen11.yml, unseen12.yml, unseen14.yml, unseen15.yml,
-unseen16.yml, unseen17.yml and unseen18.yml.
+unseen16.yml, unseen17.yml, unseen18.yml, unseen19.yml and unseen20.yml.
 
 Each was written without reading the flagger and scored once before anything was changed
 (bench/SAFETY.md: unseen2 recall 0.924, precision 0.803, false flags 13.2% negated / 12.6%
@@ -11,12 +11,13 @@ rules alone, 0.734, 0.855, 10.0% / 11.1% / 2.5%; unseen11, rules alone, 0.753, 0
 / 7.5%; unseen12, rules alone, 0.847, 0.890, 10.0% / 15.6% / 5.0%; unseen14, rules alone, 0.615,
 0.808, 20.0% / 8.9% / 7.5%; unseen15, rules alone, 0.880, 0.876, 14.0% / 6.7% / 7.5%; unseen16,
 rules alone, 0.768, 0.844, 22.0% / 11.1% / 7.5%; unseen17, rules alone, 0.884, 0.944, 10.0% / 4.4%
-/ 7.5%; unseen18, rules alone, 0.842, 0.851, 26.0% / 11.1% / 7.5%). Round 2 then read unseen2
-whole, round 4 unseen3, round 6 unseen5, round 8 unseen7, round 9 unseen8, round 10 unseen9,
-round 11 unseen11, round 12 unseen12, round 13 unseen14, round 14 unseen15 and unseen16 and round
-15 unseen17 and unseen18, and fixed the general gaps they showed, so the figures asserted here are
-regression floors at the level reached, not a measure of generalisation (that is
-tests/test_safety_unread.py).
+/ 7.5%; unseen18, rules alone, 0.842, 0.851, 26.0% / 11.1% / 7.5%; unseen19, rules alone, 0.928,
+0.923, 6.0% / 20.0% / 2.5%; unseen20, rules alone, 0.891, 0.937, 2.0% / 10.9% / 3.2%). Round 2 then
+read unseen2 whole, round 4 unseen3, round 6 unseen5, round 8 unseen7, round 9 unseen8, round 10
+unseen9, round 11 unseen11, round 12 unseen12, round 13 unseen14, round 14 unseen15 and unseen16,
+round 15 unseen17 and unseen18 and round 16 unseen19 and unseen20, and fixed the general gaps they
+showed, so the figures asserted here are regression floors at the level reached, not a measure of
+generalisation (that is tests/test_safety_unread.py).
 """
 
 from __future__ import annotations
@@ -176,6 +177,22 @@ BATCHES = {
         min_recall=0.979,
         min_precision=0.923,
         max_false_flags={"negated": 0.14, "hypothetical": 0.111, "third_party": 0.0},
+    ),
+    # Left after round 16 (bench/SAFETY.md): corrections inside one message ("I don't have any
+    # allergies - actually wait, I do"), a reaction told beside a stated allergy also read as
+    # one, an allergic reaction "to something in the cocktail" read as an allergy, a period that
+    # is late, "due in October", the first clause's person carried into a report.
+    "unseen19": Batch(
+        sizes(affirmed=116, red_flag=60, negated=50, hypothetical=45, third_party=40, ordinary=25),
+        min_recall=0.989,
+        min_precision=0.941,
+        max_false_flags={"negated": 0.06, "hypothetical": 0.2, "third_party": 0.0},
+    ),
+    "unseen20": Batch(
+        sizes(affirmed=108, red_flag=75, negated=50, hypothetical=46, third_party=31, ordinary=32),
+        min_recall=0.96,
+        min_precision=0.946,
+        max_false_flags={"negated": 0.02, "hypothetical": 0.108, "third_party": 0.0},
     ),
 }
 

@@ -57,13 +57,14 @@ BATCHES: dict[str, tuple[int, dict[str, Floors]]] = {
         },
     ),
     # The status check relearns from every read batch: adding unseen17 and unseen18 to its
-    # examples moved unseen6's component recall from 0.910 to 0.904 (the rules are unchanged).
+    # examples moved unseen6's component recall from 0.910 to 0.904 (the rules are unchanged);
+    # round 16 took it to 0.909.
     "unseen6": (
         334,
         {
-            "rules": (0.92, 0.95, {"negated": 0.043, "hypothetical": 0.109, "third_party": 0.0}),
+            "rules": (0.925, 0.95, {"negated": 0.043, "hypothetical": 0.109, "third_party": 0.0}),
             "component": (
-                0.904,
+                0.909,
                 0.982,
                 {"negated": 0.022, "hypothetical": 0.0, "third_party": 0.0},
             ),
@@ -72,9 +73,9 @@ BATCHES: dict[str, tuple[int, dict[str, Floors]]] = {
     "unseen10": (
         336,
         {
-            "rules": (0.962, 0.952, {"negated": 0.08, "hypothetical": 0.067, "third_party": 0.0}),
+            "rules": (0.968, 0.952, {"negated": 0.08, "hypothetical": 0.067, "third_party": 0.0}),
             "component": (
-                0.957,
+                0.962,
                 0.989,
                 {"negated": 0.0, "hypothetical": 0.0, "third_party": 0.0},
             ),
@@ -87,9 +88,9 @@ BATCHES: dict[str, tuple[int, dict[str, Floors]]] = {
     "unseen13": (
         335,
         {
-            "rules": (0.894, 0.949, {"negated": 0.04, "hypothetical": 0.044, "third_party": 0.0}),
+            "rules": (0.904, 0.949, {"negated": 0.04, "hypothetical": 0.044, "third_party": 0.0}),
             "component": (
-                0.888,
+                0.904,
                 0.96,
                 {"negated": 0.02, "hypothetical": 0.022, "third_party": 0.0},
             ),
