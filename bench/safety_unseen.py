@@ -18,12 +18,13 @@ UNSEEN11_BEFORE), unseen12.yml (read in round 12; UNSEEN12_BEFORE), unseen14.yml
 13; UNSEEN14_BEFORE), unseen15.yml and unseen16.yml (read in round 14; UNSEEN15_BEFORE,
 UNSEEN16_BEFORE), unseen17.yml and unseen18.yml (read in round 15; UNSEEN17_BEFORE,
 UNSEEN18_BEFORE), unseen19.yml and unseen20.yml (read in round 16; UNSEEN19_BEFORE,
-UNSEEN20_BEFORE), and unseen4.yml, unseen6.yml, unseen10.yml and unseen13.yml, which are
+UNSEEN20_BEFORE), unseen21.yml and unseen22.yml (read in round 17; UNSEEN21_BEFORE,
+UNSEEN22_BEFORE), and unseen4.yml, unseen6.yml, unseen10.yml and unseen13.yml, which are
 never read: the honest figures. The labelled set is also part of the net's training data, so its
 "with net" figures are not a held-out measure; the status check learns from every read batch
 (labelled, unseen, unseen2, unseen3, unseen5, unseen7, unseen8, unseen9, unseen11, unseen12,
-unseen14, unseen15, unseen16, unseen17, unseen18, unseen19, unseen20), so only the unread batches
-measure it.
+unseen14, unseen15, unseen16, unseen17, unseen18, unseen19, unseen20, unseen21, unseen22), so only
+the unread batches measure it.
 Writes bench/results/safety_unseen.json.
 Run: `PYTHONPATH=. .venv/bin/python bench/safety_unseen.py`.
 """
@@ -404,6 +405,55 @@ UNSEEN20_BEFORE = {
     },
 }
 
+# unseen21.yml and unseen22.yml scored once with the round 16 code (commit e262441) before round
+# 17 read them.
+UNSEEN21_BEFORE = {
+    "rules": {
+        "recall": 0.826,
+        "precision": 0.933,
+        "false_flags_negated": 0.133,
+        "false_flags_hypothetical": 0.075,
+        "false_flags_third_party": 0.0,
+    },
+    "component": {
+        "recall": 0.826,
+        "precision": 0.968,
+        "false_flags_negated": 0.022,
+        "false_flags_hypothetical": 0.025,
+        "false_flags_third_party": 0.0,
+    },
+    "component_plus_possible": {
+        "recall": 0.863,
+        "precision": 0.9,
+        "false_flags_negated": 0.244,
+        "false_flags_hypothetical": 0.1,
+        "false_flags_third_party": 0.033,
+    },
+}
+UNSEEN22_BEFORE = {
+    "rules": {
+        "recall": 0.899,
+        "precision": 0.895,
+        "false_flags_negated": 0.125,
+        "false_flags_hypothetical": 0.133,
+        "false_flags_third_party": 0.1,
+    },
+    "component": {
+        "recall": 0.894,
+        "precision": 0.967,
+        "false_flags_negated": 0.0,
+        "false_flags_hypothetical": 0.0,
+        "false_flags_third_party": 0.075,
+    },
+    "component_plus_possible": {
+        "recall": 0.915,
+        "precision": 0.875,
+        "false_flags_negated": 0.167,
+        "false_flags_hypothetical": 0.133,
+        "false_flags_third_party": 0.1,
+    },
+}
+
 
 def main() -> None:
     flagger = SafetyFlagger(
@@ -461,6 +511,8 @@ def main() -> None:
         "unseen18_before_round_15": UNSEEN18_BEFORE,
         "unseen19_before_round_16": UNSEEN19_BEFORE,
         "unseen20_before_round_16": UNSEEN20_BEFORE,
+        "unseen21_before_round_17": UNSEEN21_BEFORE,
+        "unseen22_before_round_17": UNSEEN22_BEFORE,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(output, indent=2) + "\n")

@@ -795,6 +795,71 @@ ROUND_SIXTEEN = [
 ]
 
 
+ROUND_SEVENTEEN = [
+    # Round 17, one probe per kind read in unseen21 and unseen22 (bench/SAFETY.md): hair coming
+    # out and pain after a session, and long-term conditions and new motherhood in ordinary life.
+    ("the hair on the spot is falling out since the session", {"hair_loss_after_treatment"}),
+    (
+        "since the injections it comes out on my fingers in the shower",
+        {"hair_loss_after_treatment"},
+    ),
+    ("since the session I can grab a handful any time", {"hair_loss_after_treatment"}),
+    ("after the meso there's hair all over my pillow", {"hair_loss_after_treatment"}),
+    ("loads of hair in the sink since the treatment", {"hair_loss_after_treatment"}),
+    ("my pillow was covred in hair after the session", {"hair_loss_after_treatment"}),
+    ("my parting has gone so wide since the course", {"hair_loss_after_treatment"}),
+    ("since the injections my fringe is see-through", {"hair_loss_after_treatment"}),
+    ("where you injected the hair is just gone", {"hair_loss_after_treatment"}),
+    ("since the treatment a thin patch keeps getting bigger", {"hair_loss_after_treatment"}),
+    ("after session 2 a patch on top has fallen out", {"hair_loss_after_treatment"}),
+    ("since the course I've got new bald patches", {"hair_loss_after_treatment"}),
+    (
+        "I did my third session on Monday and now there's hair all over the pillow",
+        {"hair_loss_after_treatment"},
+    ),
+    ("desde que me pincharon se me cae el pelo", {"hair_loss_after_treatment"}),
+    ("I was sick twice from the pain after the session", {"severe_pain"}),
+    ("been crying on and off all day with the pain", {"severe_pain"}),
+    ("since the session it's an 8 or 9 out of 10", {"severe_pain"}),
+    ("the pain since the session, I'd say a 9", {"severe_pain"}),
+    ("my head is paining very badly after the injections", {"severe_pain"}),
+    ("took a crocin but it's not working at all", {"severe_pain"}),
+    ("the pain is unbareable", {"severe_pain"}),
+    ("the headache is that bad since the injections", {"severe_pain"}),
+    ("it went from sore to horrendous overnight", {"severe_pain"}),
+    ("I can't turn my head since the session", {"severe_pain"}),
+    ("I can't even touch my scalp since the session", {"severe_pain"}),
+    ("I'm still in tears hours after the treatment", {"severe_pain"}),
+    ("it hurts like mad since the injections", {"severe_pain"}),
+    ("went to A&E last night because of the pain after the session", {"severe_pain"}),
+    ("took paracetamol but little relief since the session", {"severe_pain"}),
+    ("Mam, since the session the pain is unbearable", {"severe_pain"}),
+    ("since the session there's whitish water coming out of two spots", {"infection_signs"}),
+    (
+        "the redness at the back was small but now has spread onto my neck",
+        {"infection_signs"},
+    ),
+    ("they've diagnosed gestational diabetes", {"diabetes", "pregnancy"}),
+    ("my sugars keep dropping at night", {"diabetes"}),
+    ("I've got obstetric cholestasis", {"liver_disease"}),
+    ("I have polycistic kidneys", {"kidney_disease"}),
+    ("me trasplantaron un riñón", {"kidney_disease"}),
+    ("bub's due in spring", {"pregnancy"}),
+    ("18 weeks with twins", {"pregnancy"}),
+    ("I'm still feeding the baby myself at night", {"breastfeeding"}),
+    ("currently feeding baby every 3 hours", {"breastfeeding"}),
+    ("we had a bad latch at first", {"breastfeeding"}),
+    ("sigo dándole pecho a mi hija", {"breastfeeding"}),
+    # decoys kept out of this round
+    ("a few hairs came out in the brush after the session, is that normal?", set()),
+    ("a bit more hair in the plughole since the session, nothing much", set()),
+    ("I'm a nursing student so I need evening slots", set()),
+    ("the baby's got a fever so I need to cancel", set()),
+    ("babys got a cold, can we move Friday?", set()),
+    ("me mam has kidney disease", set()),
+    ("I want to do the session on Friday, my hair is shedding like mad", set()),
+]
+
 # Every tuning round of the lexicon read some messages and closed the kinds they showed; each
 # kind keeps one probe sentence in my own wording (bench/SAFETY.md names each round's table).
 ROUNDS = {
@@ -810,6 +875,7 @@ ROUNDS = {
     "round_fourteen": ROUND_FOURTEEN,
     "round_fifteen": ROUND_FIFTEEN,
     "round_sixteen": ROUND_SIXTEEN,
+    "round_seventeen": ROUND_SEVENTEEN,
 }
 
 

@@ -1,6 +1,6 @@
 """The blind batches that have since been read: tests/safety/unseen2.yml, unseen3.yml, unseen5.yml,
 unseen7.yml, unseen8.yml, unseen9.yml, unseen11.yml, unseen12.yml, unseen14.yml, unseen15.yml,
-unseen16.yml, unseen17.yml, unseen18.yml, unseen19.yml and unseen20.yml.
+unseen16.yml, unseen17.yml, unseen18.yml, unseen19.yml, unseen20.yml, unseen21.yml and unseen22.yml.
 
 Each was written without reading the flagger and scored once before anything was changed
 (bench/SAFETY.md: unseen2 recall 0.924, precision 0.803, false flags 13.2% negated / 12.6%
@@ -12,11 +12,13 @@ rules alone, 0.734, 0.855, 10.0% / 11.1% / 2.5%; unseen11, rules alone, 0.753, 0
 0.808, 20.0% / 8.9% / 7.5%; unseen15, rules alone, 0.880, 0.876, 14.0% / 6.7% / 7.5%; unseen16,
 rules alone, 0.768, 0.844, 22.0% / 11.1% / 7.5%; unseen17, rules alone, 0.884, 0.944, 10.0% / 4.4%
 / 7.5%; unseen18, rules alone, 0.842, 0.851, 26.0% / 11.1% / 7.5%; unseen19, rules alone, 0.928,
-0.923, 6.0% / 20.0% / 2.5%; unseen20, rules alone, 0.891, 0.937, 2.0% / 10.9% / 3.2%). Round 2 then
-read unseen2 whole, round 4 unseen3, round 6 unseen5, round 8 unseen7, round 9 unseen8, round 10
-unseen9, round 11 unseen11, round 12 unseen12, round 13 unseen14, round 14 unseen15 and unseen16,
-round 15 unseen17 and unseen18 and round 16 unseen19 and unseen20, and fixed the general gaps they
-showed, so the figures asserted here are regression floors at the level reached, not a measure of
+0.923, 6.0% / 20.0% / 2.5%; unseen20, rules alone, 0.891, 0.937, 2.0% / 10.9% / 3.2%; unseen21,
+rules alone, 0.826, 0.933, 13.3% / 7.5% / 0.0%; unseen22, rules alone, 0.899, 0.895, 12.5% /
+13.3% / 10.0%). Round 2 then read unseen2 whole, round 4 unseen3, round 6 unseen5, round 8
+unseen7, round 9 unseen8, round 10 unseen9, round 11 unseen11, round 12 unseen12, round 13
+unseen14, round 14 unseen15 and unseen16, round 15 unseen17 and unseen18, round 16 unseen19 and
+unseen20 and round 17 unseen21 and unseen22, and fixed the general gaps they showed, so the
+figures asserted here are regression floors at the level reached, not a measure of
 generalisation (that is tests/test_safety_unread.py).
 """
 
@@ -193,6 +195,21 @@ BATCHES = {
         min_recall=0.96,
         min_precision=0.946,
         max_false_flags={"negated": 0.02, "hypothetical": 0.108, "third_party": 0.0},
+    ),
+    # Left after round 17 (bench/SAFETY.md): hairs counted, a scale asked and answered in two
+    # sentences, Tagalog, a kidney transplant named only as "my transplant", pain words too far
+    # from "pain", prediabetes (flagged, as labelled.yml has it; unseen22's author would not).
+    "unseen21": Batch(
+        sizes(affirmed=89, red_flag=110, negated=45, hypothetical=40, third_party=30, ordinary=32),
+        min_recall=0.926,
+        min_precision=0.939,
+        max_false_flags={"negated": 0.133, "hypothetical": 0.075, "third_party": 0.0},
+    ),
+    "unseen22": Batch(
+        sizes(affirmed=122, red_flag=53, negated=48, hypothetical=45, third_party=40, ordinary=38),
+        min_recall=0.979,
+        min_precision=0.919,
+        max_false_flags={"negated": 0.125, "hypothetical": 0.133, "third_party": 0.025},
     ),
 }
 

@@ -20,7 +20,8 @@ UNSEEN = HERE / "unseen.yml"
 # figures (its blind score is in bench/safety_unseen.py) ...
 READ_BATCHES = (
     "unseen2", "unseen3", "unseen5", "unseen7", "unseen8", "unseen9", "unseen11", "unseen12",
-    "unseen14", "unseen15", "unseen16", "unseen17", "unseen18", "unseen19", "unseen20",
+    "unseen14", "unseen15", "unseen16", "unseen17", "unseen18", "unseen19", "unseen20", "unseen21",
+    "unseen22",
 )  # fmt: skip
 # ... or kept unread by everyone working on the flagger: the honest figures.
 UNREAD_BATCHES = ("unseen4", "unseen6", "unseen10", "unseen13")
