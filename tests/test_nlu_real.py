@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 import yaml
@@ -140,3 +141,31 @@ def test_no_training_example_copies_a_real_question(real_normalised):
 def test_the_set_is_not_inside_the_training_folders():
     data = ROOT / "data"
     assert not any(Path(p).name == REAL.name for p in data.rglob("*.yml"))
+
+
+PUBLIC = ROOT / "data" / "nlu" / "public_questions.yml"
+MIN_PUBLIC_QUESTIONS = 300
+
+
+def domain(url: str) -> str:
+    host = urlparse(url).netloc.lower()
+    return host.removeprefix("www.")
+
+
+def test_public_training_questions_come_from_no_page_of_the_evaluation_set():
+    """Real questions used for training are sourced, and from domains the evaluation set never
+    drew on (a subdomain of an evaluation domain counts as that domain)."""
+    evaluated = {domain(q["source"]) for q in questions()}
+    blocks = yaml.safe_load(PUBLIC.read_text(encoding="utf-8"))["nlu"]
+    count, bad = 0, []
+    for block in blocks:
+        source = str((block.get("metadata") or {}).get("source", ""))
+        host = domain(source)
+        examples = [line for line in block["examples"].splitlines() if line.startswith("- ")]
+        count += len(examples)
+        if not re.match(r"https?://\S+\.\S+", source):
+            bad.append(f"{block['intent']}: no source")
+        elif any(host == d or host.endswith("." + d) for d in evaluated):
+            bad.append(f"{block['intent']}: {host} is a source of the evaluation set")
+    assert not bad, bad
+    assert count >= MIN_PUBLIC_QUESTIONS
