@@ -19,12 +19,13 @@ UNSEEN11_BEFORE), unseen12.yml (read in round 12; UNSEEN12_BEFORE), unseen14.yml
 UNSEEN16_BEFORE), unseen17.yml and unseen18.yml (read in round 15; UNSEEN17_BEFORE,
 UNSEEN18_BEFORE), unseen19.yml and unseen20.yml (read in round 16; UNSEEN19_BEFORE,
 UNSEEN20_BEFORE), unseen21.yml and unseen22.yml (read in round 17; UNSEEN21_BEFORE,
-UNSEEN22_BEFORE), and unseen4.yml, unseen6.yml, unseen10.yml and unseen13.yml, which are
+UNSEEN22_BEFORE), unseen23.yml and unseen24.yml (read in round 18; UNSEEN23_BEFORE,
+UNSEEN24_BEFORE), and unseen4.yml, unseen6.yml, unseen10.yml and unseen13.yml, which are
 never read: the honest figures. The labelled set is also part of the net's training data, so its
 "with net" figures are not a held-out measure; the status check learns from every read batch
 (labelled, unseen, unseen2, unseen3, unseen5, unseen7, unseen8, unseen9, unseen11, unseen12,
-unseen14, unseen15, unseen16, unseen17, unseen18, unseen19, unseen20, unseen21, unseen22), so only
-the unread batches measure it.
+unseen14, unseen15, unseen16, unseen17, unseen18, unseen19, unseen20, unseen21, unseen22, unseen23,
+unseen24), so only the unread batches measure it.
 Writes bench/results/safety_unseen.json.
 Run: `PYTHONPATH=. .venv/bin/python bench/safety_unseen.py`.
 """
@@ -454,6 +455,55 @@ UNSEEN22_BEFORE = {
     },
 }
 
+# unseen23.yml and unseen24.yml scored once with the round 17 code (commit d157cdb) before round
+# 18 read them.
+UNSEEN23_BEFORE = {
+    "rules": {
+        "recall": 0.858,
+        "precision": 0.912,
+        "false_flags_negated": 0.146,
+        "false_flags_hypothetical": 0.167,
+        "false_flags_third_party": 0.0,
+    },
+    "component": {
+        "recall": 0.858,
+        "precision": 0.959,
+        "false_flags_negated": 0.024,
+        "false_flags_hypothetical": 0.028,
+        "false_flags_third_party": 0.0,
+    },
+    "component_plus_possible": {
+        "recall": 0.885,
+        "precision": 0.894,
+        "false_flags_negated": 0.195,
+        "false_flags_hypothetical": 0.194,
+        "false_flags_third_party": 0.032,
+    },
+}
+UNSEEN24_BEFORE = {
+    "rules": {
+        "recall": 0.717,
+        "precision": 0.882,
+        "false_flags_negated": 0.14,
+        "false_flags_hypothetical": 0.136,
+        "false_flags_third_party": 0.0,
+    },
+    "component": {
+        "recall": 0.717,
+        "precision": 0.947,
+        "false_flags_negated": 0.04,
+        "false_flags_hypothetical": 0.023,
+        "false_flags_third_party": 0.0,
+    },
+    "component_plus_possible": {
+        "recall": 0.753,
+        "precision": 0.861,
+        "false_flags_negated": 0.18,
+        "false_flags_hypothetical": 0.182,
+        "false_flags_third_party": 0.026,
+    },
+}
+
 
 def main() -> None:
     flagger = SafetyFlagger(
@@ -513,6 +563,8 @@ def main() -> None:
         "unseen20_before_round_16": UNSEEN20_BEFORE,
         "unseen21_before_round_17": UNSEEN21_BEFORE,
         "unseen22_before_round_17": UNSEEN22_BEFORE,
+        "unseen23_before_round_18": UNSEEN23_BEFORE,
+        "unseen24_before_round_18": UNSEEN24_BEFORE,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(output, indent=2) + "\n")

@@ -860,6 +860,55 @@ ROUND_SEVENTEEN = [
     ("I want to do the session on Friday, my hair is shedding like mad", set()),
 ]
 
+ROUND_EIGHTEEN = [
+    # Round 18, one probe per kind read in unseen23 and unseen24 (bench/SAFETY.md): the
+    # treatment placed in time as patients place it, and what the patient sees, feels and did.
+    ("two weeks into the course my hair is falling out in clumps", {"hair_loss_after_treatment"}),
+    ("ever since I started coming here I'm losing hair", {"hair_loss_after_treatment"}),
+    ("I'm on session 3 of 8 and there's a bald patch on top", {"hair_loss_after_treatment"}),
+    ("since Friday's visit clumps are coming out", {"hair_loss_after_treatment"}),
+    (
+        "since you did my temples the hair there is thinner than before",
+        {"hair_loss_after_treatment"},
+    ),
+    (
+        "when I got home from the clinic a clump came out in the shower",
+        {"hair_loss_after_treatment"},
+    ),
+    ("after my 3rd lot of injections there's a bald spot", {"hair_loss_after_treatment"}),
+    ("since the session my hair is falling like mad", {"hair_loss_after_treatment"}),
+    ("since the treatment the hair fall is worse", {"hair_loss_after_treatment"}),
+    ("since the injections it's falling in bunches", {"hair_loss_after_treatment"}),
+    ("after the session way more hair in the drain than usual", {"hair_loss_after_treatment"}),
+    ("since the meso I get a handful every time I brush", {"hair_loss_after_treatment"}),
+    ("post treatment my hair sheds so much", {"hair_loss_after_treatment"}),
+    ("since the course my temples are thinning badly", {"hair_loss_after_treatment"}),
+    ("since the session there's a thin patch on my crown", {"hair_loss_after_treatment"}),
+    ("since the injections I'm hoovering up hair every day", {"hair_loss_after_treatment"}),
+    ("since the session my hair is cutting and falling", {"hair_loss_after_treatment"}),
+    ("since the treatment the hair round the spot has come out", {"hair_loss_after_treatment"}),
+    ("after the session a bald coin-sized patch appeared", {"hair_loss_after_treatment"}),
+    ("after the session the floor of the bathroom is full of hair", {"hair_loss_after_treatment"}),
+    ("my husband says there's a thin patch since the injections", {"hair_loss_after_treatment"}),
+    ("llevo dos sesiones y la almohada llena de pelos", {"hair_loss_after_treatment"}),
+    ("empecé la mesoterapia y se me está abriendo la raya", {"hair_loss_after_treatment"}),
+    ("desde la sesión tengo un dolor de 8", {"severe_pain"}),
+    ("desde la sesión los calmantes no me hacen nada", {"severe_pain"}),
+    ("I'm on tablets for my sugar", {"diabetes"}),
+    ("I'm on a renal diet", {"kidney_disease"}),
+    ("a machine cleans my blood three times a week", {"kidney_disease"}),
+    ("I inject in my tummy every night to stop clots", {"anticoagulants"}),
+    ("my blood is kept thin with a tablet", {"anticoagulants"}),
+    ("baby's kicking like mad tonight", {"pregnancy"}),
+    ("I've just registered for antenatal", {"pregnancy"}),
+    ("estoy de encargo", {"pregnancy"}),
+    ("still on the boob at night, she's 10 months", {"breastfeeding"}),
+    # decoys kept out of this round
+    ("I'm on session 4 of 6 and shedding about the same as before", set()),
+    ("since my session the shedding is about the same", set()),
+    ("my sister did this treatment and her hair was shedding", set()),
+]
+
 # Every tuning round of the lexicon read some messages and closed the kinds they showed; each
 # kind keeps one probe sentence in my own wording (bench/SAFETY.md names each round's table).
 ROUNDS = {
@@ -876,6 +925,7 @@ ROUNDS = {
     "round_fifteen": ROUND_FIFTEEN,
     "round_sixteen": ROUND_SIXTEEN,
     "round_seventeen": ROUND_SEVENTEEN,
+    "round_eighteen": ROUND_EIGHTEEN,
 }
 
 
