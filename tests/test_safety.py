@@ -907,6 +907,7 @@ ROUND_EIGHTEEN = [
     ("I'm on session 4 of 6 and shedding about the same as before", set()),
     ("since my session the shedding is about the same", set()),
     ("my sister did this treatment and her hair was shedding", set()),
+    ("since the treatment my hair is falling so much less, thank you", set()),
 ]
 
 # Every tuning round of the lexicon read some messages and closed the kinds they showed; each
