@@ -37,6 +37,18 @@ def test_safety_block_judges_the_targets_on_the_unread_batches_only():
     assert "| False flags, negated, unseen4 | ≤ 3% | 2.0% | 16.7% | **not met** |" in block
 
 
+def test_every_read_batch_keeps_its_blind_score():
+    from tests.safety.metrics import READ_BATCHES
+
+    scores = safety_unseen.blind_scores()
+    batches = {key.split("_before_round_")[0] for key in scores}
+    assert batches == set(READ_BATCHES)  # unseen.yml's halves predate the record
+    for key, methods in scores.items():
+        assert "_before_round_" in key and methods, key
+        for figures_ in methods.values():
+            assert set(figures_) == {"recall", "precision", *(f"false_flags_{g}" for g in GROUPS)}
+
+
 def test_nlu_block_puts_mesobot_beside_both_baselines():
     results = json.loads((ROOT / "bench" / "results" / "nlu_eval.json").read_text())
     results.setdefault("commit", "abc1234")

@@ -17,7 +17,7 @@ LABELLED = HERE / "labelled.yml"
 UNSEEN = HERE / "unseen.yml"
 # Blind batches (tests/safety/<name>.yml; each one's NOTES file says how it was written). Each was
 # scored once, then either read whole in a tuning round, so its later figures are training
-# figures (its blind score is in bench/safety_unseen.py) ...
+# figures (its blind score is in bench/safety_unseen_blind.yml) ...
 READ_BATCHES = (
     "unseen2", "unseen3", "unseen5", "unseen7", "unseen8", "unseen9", "unseen11", "unseen12",
     "unseen14", "unseen15", "unseen16", "unseen17", "unseen18", "unseen19", "unseen20", "unseen21",
