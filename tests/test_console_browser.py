@@ -7,6 +7,7 @@ import os
 import threading
 from pathlib import Path
 
+import httpx
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
@@ -112,6 +113,51 @@ def test_staff_take_over_answer_live_and_hand_back(bot, staff_browser, patient_b
     staff.find_element(By.ID, "resolution").send_keys("Seen in clinic the same day.")
     click(staff, "Resolve")
     wait(staff).until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, "main"), "Resolved."))
+
+
+# Holds the console's live stream until the test opens it, so that a change can land between
+# the page being rendered and the stream's first event (the window a slow connect leaves).
+HOLD_LIVE_STREAM = """
+(function () {
+  var Real = window.EventSource, held = [];
+  window.EventSource = function (url) {
+    var proxy = { close: function () { if (proxy.real) proxy.real.close(); } };
+    held.push(function () {
+      var real = new Real(url);
+      proxy.real = real;
+      real.onmessage = function (event) { if (proxy.onmessage) proxy.onmessage(event); };
+      real.onerror = function (event) { if (proxy.onerror) proxy.onerror(event); };
+    });
+    return proxy;
+  };
+  window.openLiveStream = function () { held.splice(0).forEach(function (open) { open(); }); };
+})();
+"""
+
+
+def test_a_message_sent_before_the_live_stream_connects_still_appears(bot, staff_browser):
+    from tests.test_console import escalation_of, widget_message
+
+    headers, conversation = widget_message(bot, "I'm on warfarin and pregnant")
+    escalation = escalation_of(bot, conversation)
+    sign_in(staff_browser, bot.gateway, new_account(bot, "staff", "Dr Lee"))
+    hold = staff_browser.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument", {"source": HOLD_LIVE_STREAM}
+    )
+    try:
+        staff_browser.get(f"{bot.gateway}/console/escalations/{escalation.id}")
+        wait(staff_browser).until(ec.presence_of_element_located((By.CSS_SELECTOR, "mark")))
+        with httpx.Client(base_url=bot.gateway, timeout=60) as web:
+            text = {"text": "my doctor is Dr Okafor"}
+            assert web.post("/widget/messages", json=text, headers=headers).status_code == 200
+        staff_browser.execute_script("window.openLiveStream()")
+        wait(staff_browser).until(
+            ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".transcript"), "Dr Okafor")
+        )
+    finally:
+        staff_browser.execute_cdp_cmd(
+            "Page.removeScriptToEvaluateOnNewDocument", {"identifier": hold["identifier"]}
+        )
 
 
 def test_two_browsers_claiming_at_once_exactly_one_wins(bot, staff_browser, patient_browser):

@@ -35,7 +35,7 @@ from bot.console import charts
 from bot.console.auth import ConsoleAuth, Refused, address_of
 from bot.console.bridge import Patients
 from bot.console.passwords import hash_password, new_password
-from bot.console.transcript import build
+from bot.console.transcript import build, conversation_version
 from bot.content import Content
 from bot.settings import Settings
 from bot.store import handling, insight, privacy, staff
@@ -246,7 +246,10 @@ class Console:
     async def queue_page(self, request: Request) -> Response:
         """GET /console/: open escalations, red flags first, then oldest first."""
         session = await self.auth.require(request)
-        return self.render(request, "queue.html", session, **await self._queue_values(request))
+        # Read before the rows: a change in between then shows as a change on the live stream.
+        version = json.dumps(list(await run_in_threadpool(handling.queue_version, self.db)))
+        values = await self._queue_values(request)
+        return self.render(request, "queue.html", session, live_version=version, **values)
 
     async def queue_rows(self, request: Request) -> Response:
         """GET /console/queue: the queue's rows and counts, for the live update."""
@@ -264,8 +267,7 @@ class Console:
             if conversation.isdigit():
                 found = await run_in_threadpool(handling.detail, self.db, int(conversation))
                 if found is not None:
-                    events = await self._events(found.conversation_id)
-                    seen = f"{len(events)}-{len(found.notes)}-{found.status}-{found.owner_id}"
+                    seen = conversation_version(await self._events(found.conversation_id), found)
             return json.dumps({"queue": list(queue), "conversation": seen})
 
         async def stream() -> AsyncIterator[str]:
@@ -303,8 +305,29 @@ class Console:
         await self.audit(
             request, session, "view", escalation_id=found.id, conversation_id=found.conversation_id
         )
-        lines = build(await self._events(found.conversation_id), found)
-        return self.render(request, "escalation.html", session, e=found, lines=lines)
+        return await self._escalation_view(request, session, found)
+
+    async def _escalation_view(
+        self,
+        request: Request,
+        session: SignedIn,
+        found: handling.Detail,
+        status: int = 200,
+        **extra: Any,
+    ) -> Response:
+        events = await self._events(found.conversation_id)
+        lines = build(events, found)
+        version = conversation_version(events, found)  # the same events the page shows
+        return self.render(
+            request,
+            "escalation.html",
+            session,
+            status,
+            e=found,
+            lines=lines,
+            live_version=version,
+            **extra,
+        )
 
     async def transcript_part(self, request: Request) -> Response:
         """GET /console/escalations/{id}/transcript: the transcript alone, for live updates."""
@@ -366,10 +389,7 @@ class Console:
             else:
                 raise HTTPException(404, "No such action.")
         except HandlingError as error:
-            lines = build(await self._events(found.conversation_id), found)
-            return self.render(
-                request, "escalation.html", session, 400, e=found, lines=lines, error=str(error)
-            )
+            return await self._escalation_view(request, session, found, 400, error=str(error))
         await self.audit(request, session, act, str(form.get("outcome") or ""), **where)
         return self._back(found.id, done)
 

@@ -102,3 +102,8 @@ def build(events: list[dict[str, Any]], escalation: Detail) -> list[Line]:
         words = f"sent a {media.replace('_', ' ')}" + (f": {caption}" if caption else "")
         lines.append(Line("system", at, [Segment(words)]))
     return sorted(lines, key=lambda line: line.at)
+
+
+def conversation_version(events: list[dict[str, Any]], escalation: Detail) -> str:
+    """Changes whenever the transcript or the escalation's handling does (for live updates)."""
+    return f"{len(events)}-{len(escalation.notes)}-{escalation.status}-{escalation.owner_id}"

@@ -6,7 +6,12 @@
   var transcript = document.getElementById("transcript");
   if (!queue && !transcript || !window.EventSource) return;
   var url = "/console/live" + (transcript ? "?escalation=" + encodeURIComponent(transcript.dataset.escalation) : "");
-  var last = null;
+  // The state the page was rendered at: the stream's first event is compared with it, since
+  // a change can land between rendering and connecting.
+  var last = {
+    queue: queue ? JSON.parse(queue.dataset.version) : null,
+    conversation: transcript ? transcript.dataset.version : null
+  };
 
   function refresh(region) {
     fetch(region.dataset.live, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
@@ -25,10 +30,8 @@
     source.onmessage = function (event) {
       var now;
       try { now = JSON.parse(event.data); } catch (e) { return; }
-      if (last !== null) {
-        if (queue && JSON.stringify(now.queue) !== JSON.stringify(last.queue)) refresh(queue);
-        if (transcript && now.conversation !== last.conversation) refresh(transcript);
-      }
+      if (queue && JSON.stringify(now.queue) !== JSON.stringify(last.queue)) refresh(queue);
+      if (transcript && now.conversation !== last.conversation) refresh(transcript);
       last = now;
     };
     source.onerror = function () { source.close(); setTimeout(connect, 5000); };
