@@ -1,26 +1,9 @@
-"""The blind batches that have since been read: tests/safety/unseen2.yml, unseen3.yml, unseen5.yml,
-unseen7.yml, unseen8.yml, unseen9.yml, unseen11.yml, unseen12.yml, unseen14.yml, unseen15.yml,
-unseen16.yml, unseen17.yml, unseen18.yml, unseen19.yml, unseen20.yml, unseen21.yml, unseen22.yml,
-unseen23.yml and unseen24.yml.
+"""The blind batches that have since been read (tests/safety/metrics.py READ_BATCHES).
 
-Each was written without reading the flagger and scored once before anything was changed
-(bench/SAFETY.md: unseen2 recall 0.924, precision 0.803, false flags 13.2% negated / 12.6%
-hypothetical / 14.3% third party; unseen3 recall 0.895, precision 0.839, false flags 22.9% / 19.0% /
-17.1%; unseen5, rules alone, 0.927, 0.856, 18.2% / 25.0% / 15.8%; unseen7, rules alone, 0.870,
-0.879, 12.0% / 13.3% / 12.5%; unseen8, rules alone, 0.819, 0.851, 26.0% / 6.7% / 5.0%; unseen9,
-rules alone, 0.734, 0.855, 10.0% / 11.1% / 2.5%; unseen11, rules alone, 0.753, 0.822, 14.0% / 24.4%
-/ 7.5%; unseen12, rules alone, 0.847, 0.890, 10.0% / 15.6% / 5.0%; unseen14, rules alone, 0.615,
-0.808, 20.0% / 8.9% / 7.5%; unseen15, rules alone, 0.880, 0.876, 14.0% / 6.7% / 7.5%; unseen16,
-rules alone, 0.768, 0.844, 22.0% / 11.1% / 7.5%; unseen17, rules alone, 0.884, 0.944, 10.0% / 4.4% /
-7.5%; unseen18, rules alone, 0.842, 0.851, 26.0% / 11.1% / 7.5%; unseen19, rules alone, 0.928,
-0.923, 6.0% / 20.0% / 2.5%; unseen20, rules alone, 0.891, 0.937, 2.0% / 10.9% / 3.2%; unseen21,
-rules alone, 0.826, 0.933, 13.3% / 7.5% / 0.0%; unseen22, rules alone, 0.899, 0.895, 12.5% / 13.3% /
-10.0%; unseen23, rules alone, 0.858, 0.912, 14.6% / 16.7% / 0.0%; unseen24, rules alone, 0.717,
-0.882, 14.0% / 13.6% / 0.0%). Round 2 then read unseen2 whole, round 4 unseen3, round 6 unseen5,
-round 8 unseen7, round 9 unseen8, round 10 unseen9, round 11 unseen11, round 12 unseen12, round 13
-unseen14, round 14 unseen15 and unseen16, round 15 unseen17 and unseen18, round 16 unseen19 and
-unseen20, round 17 unseen21 and unseen22 and round 18 unseen23 and unseen24, and fixed the general
-gaps they showed, so the figures asserted here are regression floors at the level reached, not a
+Each was written without reading the flagger and scored once before anything was changed; that
+first score is kept in bench/safety_unseen_blind.yml, and bench/SAFETY.md says which round read
+which batch. Each round then read its batches whole and fixed the general gaps they showed, so
+the figures asserted here (the rules alone) are regression floors at the level reached, not a
 measure of generalisation (that is tests/test_safety_unread.py).
 """
 
@@ -216,10 +199,13 @@ BATCHES = {
     # Left after round 18 (bench/SAFETY.md): conditions described by their devices and care
     # (a sugar sensor, a permcath, a camera to band veins, a heart "zapped back into rhythm"),
     # reactions told as the reason for an allergy, "I started in May and by June".
+    # Round 19's "since my second go" as treatment context makes the rules read a penicillin
+    # rash told as the reason for an allergy as a reaction too (precision 0.920 to 0.917; the
+    # status check doubts it, so the component does not flag it); recall rose to 0.963.
     "unseen23": Batch(
         sizes(affirmed=80, red_flag=121, negated=41, hypothetical=36, third_party=31, ordinary=36),
-        min_recall=0.949,
-        min_precision=0.919,
+        min_recall=0.963,
+        min_precision=0.917,
         max_false_flags={"negated": 0.146, "hypothetical": 0.167, "third_party": 0.0},
     ),
     "unseen24": Batch(
@@ -227,6 +213,21 @@ BATCHES = {
         min_recall=0.777,
         min_precision=0.89,
         max_false_flags={"negated": 0.14, "hypothetical": 0.136, "third_party": 0.0},
+    ),
+    # Left after round 19 (bench/SAFETY.md): a partner or hairdresser who noticed the thinning,
+    # hair loss told only by a bun or a shower tray, pain words far from "pain", a pregnancy
+    # told by its month or its weeks, a habitual reaction ("hives every time I take biotin").
+    "unseen25": Batch(
+        sizes(affirmed=113, red_flag=78, negated=39, hypothetical=37, third_party=33, ordinary=30),
+        min_recall=0.955,
+        min_precision=0.946,
+        max_false_flags={"negated": 0.051, "hypothetical": 0.081, "third_party": 0.06},
+    ),
+    "unseen26": Batch(
+        sizes(affirmed=123, red_flag=78, negated=37, hypothetical=35, third_party=32, ordinary=33),
+        min_recall=0.981,
+        min_precision=0.942,
+        max_false_flags={"negated": 0.108, "hypothetical": 0.142, "third_party": 0.0},
     ),
 }
 

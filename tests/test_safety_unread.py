@@ -60,13 +60,13 @@ BATCHES: dict[str, tuple[int, dict[str, Floors]]] = {
     ),
     # The status check relearns from every read batch: adding unseen17 and unseen18 to its
     # examples moved unseen6's component recall from 0.910 to 0.904 (the rules are unchanged);
-    # round 16 took it to 0.909, round 17 to 0.915, round 18 to 0.920.
+    # round 16 took it to 0.909, round 17 to 0.915, round 18 to 0.920, round 19 to 0.931.
     "unseen6": (
         334,
         {
-            "rules": (0.93, 0.95, {"negated": 0.043, "hypothetical": 0.109, "third_party": 0.0}),
+            "rules": (0.935, 0.95, {"negated": 0.043, "hypothetical": 0.109, "third_party": 0.0}),
             "component": (
-                0.919,
+                0.93,
                 0.982,
                 {"negated": 0.022, "hypothetical": 0.0, "third_party": 0.0},
             ),
@@ -74,14 +74,15 @@ BATCHES: dict[str, tuple[int, dict[str, Floors]]] = {
     ),
     # Adding unseen23 and unseen24 to the status check's examples (round 18) made it doubt one
     # more of unseen10's mentions (component recall 0.968 to 0.963; the rules rose). No row was
-    # looked at.
+    # looked at. Round 19's lexicon took one back (0.968) and its status check, relearned with
+    # unseen25 and unseen26, doubted another (0.963 again, precision 0.989 to 0.995).
     "unseen10": (
         336,
         {
             "rules": (0.972, 0.952, {"negated": 0.08, "hypothetical": 0.067, "third_party": 0.0}),
             "component": (
                 0.962,
-                0.988,
+                0.994,
                 {"negated": 0.0, "hypothetical": 0.0, "third_party": 0.0},
             ),
         },
