@@ -22,7 +22,7 @@ from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.lexical_blend import LexicalBlend, blend, lexical_classifier
+from bot.nlu.lexical_blend import LexicalBlend, blend, compact, lexical_classifier
 from bot.settings import ROOT
 
 EXAMPLES = {
@@ -151,11 +151,11 @@ def test_training_needs_two_intents(place: Place):
         place.create(0.7).train(TrainingData([Message({TEXT: "hi", INTENT: "greet"})]))
 
 
-def test_half_precision_weights_change_no_answer_on_real_questions():
-    # The stored regression's weights are float16; on the real questions and the held-out file
-    # that moves no probability by 0.001 and changes no top intent, except between two intents
-    # tied closer than that (a tie either way: in the blend it is under FallbackClassifier's
-    # ambiguity threshold of 0.05, so the message gets the fallback whichever comes first).
+def test_compacting_the_regression_changes_no_clear_answer_on_real_questions():
+    # The stored regression's weights are float16 with the smallest stored as 0. On the real
+    # questions and the held-out file that moves no probability by 0.05 (0.031 measured) and
+    # changes no top intent, except between two intents tied closer than 0.02 (in the blend,
+    # under FallbackClassifier's ambiguity threshold of 0.05: the fallback either way).
     rows = yaml.safe_load((ROOT / "tests" / "nlu" / "real_questions.yml").read_text())
     texts = [row["text"] for row in rows["questions"]]
     texts += [e.get(TEXT) for e in load_data(str(ROOT / "tests/nlu/heldout.yml")).intent_examples]
@@ -164,13 +164,13 @@ def test_half_precision_weights_change_no_answer_on_real_questions():
         [e.get(TEXT) for e in examples], [e.get(INTENT) for e in examples]
     )
     full = classifier.predict_proba(texts)
-    classifier[-1].coef_ = classifier[-1].coef_.astype(np.float16)
-    half = classifier.predict_proba(texts)
-    assert np.abs(full - half).max() < 0.001
+    small = compact(classifier).predict_proba(texts)
+    assert np.abs(full - small).max() < 0.05
     top_two = np.sort(full, axis=1)[:, -2:]
-    clear = top_two[:, 1] - top_two[:, 0] > 0.002
-    assert clear.mean() > 0.99
-    assert (full.argmax(axis=1) == half.argmax(axis=1))[clear].all()
+    clear = top_two[:, 1] - top_two[:, 0] > 0.02
+    assert clear.mean() > 0.98
+    assert (full.argmax(axis=1) == small.argmax(axis=1))[clear].all()
+    assert (classifier[-1].coef_ == 0).mean() > 0.5  # what makes it small once gzipped
 
 
 def test_rasas_training_cache_sees_a_change_to_the_components_modules(monkeypatch):
