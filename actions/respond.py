@@ -10,7 +10,7 @@ unless the write committed.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rasa_sdk.events import EventType, SlotSet
@@ -18,8 +18,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import Action, Tracker
 from rasa_sdk.types import DomainDict
 
-from actions.answers import Answer, choose
-from actions.callback import STEPS, asks_for_a_call, read_details, says_yes, wants_to_stop
+from actions.answers import Answer, choose, topics_in
+from actions.callback import (
+    STEPS,
+    Details,
+    asks_for_a_call,
+    read_details,
+    says_yes,
+    wants_to_stop,
+)
 from actions.conversation import DETAIL_ENTITY, State, Turn
 from actions.recording import Recorder
 from actions.words import first_phrase, is_question, words
@@ -139,7 +146,7 @@ class Responder:
         unspecified = safety.unspecified.get(turn.intent)
         if turn.flagged:
             kind = RED_FLAG if turn.red else "contraindication"
-            categories = list(dict.fromkeys(e["value"] for e in turn.red + turn.contra))
+            categories = self.flagged_categories()
             severity = most_serious([safety.severity.get(c, "high") for c in categories])
         elif unspecified and self.is_unspecified(unspecified.kind):
             kind, categories, severity = (
@@ -181,6 +188,10 @@ class Responder:
                 else "utter_safety_condition_unspecified"
             )
             self.say(response + suffix)
+
+    def flagged_categories(self) -> list[str]:
+        """The categories this message raised, in the order it named them."""
+        return list(dict.fromkeys(e["value"] for e in self.turn.red + self.turn.contra))
 
     def is_unspecified(self, kind: str) -> bool:
         """The classifier heard a disclosure or a complication the lexicon did not name.
@@ -260,6 +271,9 @@ class Responder:
         details = read_details(
             self.turn.text, state.callback_step, self.dialogue, state.callback_name is not None
         )
+        if details.time and self.asks_about_a_topic(details.time):
+            # "and can I wash my hair tonight?" names a time but asks about aftercare.
+            details = replace(details, time=None)
         if not details.phone and wants_to_stop(self.turn.text, self.dialogue):
             self.decline_callback()
             return
@@ -280,7 +294,15 @@ class Responder:
             return
         await self.collect(details)
 
-    async def collect(self, details: Any) -> None:
+    def asks_about_a_topic(self, text: str) -> bool:
+        """A question about an FAQ topic, not about the call ("can you ring after 5?")."""
+        return (
+            is_question(text)
+            and not asks_for_a_call(text, self.dialogue)
+            and bool(topics_in(words(text), self.content.knowledge))
+        )
+
+    async def collect(self, details: Details) -> None:
         """Keep the details given, then ask for the next one or save them all."""
         state = self.state
         state.callback_name = details.name or state.callback_name
@@ -342,7 +364,11 @@ class Responder:
         confident = turn.intent in knowledge
         chatting = turn.intent in NOT_QUESTIONS and turn.confidence >= 0.7
         use_cues = turn.intent != "out_of_scope" and not chatting
-        leave_out = COVERED_BY_SAFETY if turn.flagged else frozenset()
+        leave_out = (
+            COVERED_BY_SAFETY | self.content.safety.answers_replaced(self.flagged_categories())
+            if turn.flagged
+            else frozenset()
+        )
         answers = choose(
             turn.text,
             turn.intent if confident else None,

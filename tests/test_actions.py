@@ -218,6 +218,30 @@ def test_a_red_flag_gives_urgent_advice_first(database):
     assert escalation.categories == ["infection_signs", "fever"]
 
 
+def test_severe_pain_gets_the_urgent_advice_not_the_reassuring_pain_answer(database):
+    messages, _ = run("red_flag_severe_pain")
+    assert responses(messages) == [
+        "utter_safety_urgent",
+        "utter_safety_red_flag",
+        "utter_safety_offer_callback",
+    ]
+    assert messages[1]["understood"] == "severe pain"
+    assert the_escalation(database).categories == ["severe_pain"]
+
+
+def test_a_pain_question_beside_another_red_flag_is_still_answered(database):
+    text = "my scalp is oozing pus after the session, does it usually hurt afterwards?"
+    messages, _ = run(tracker("red_flag_severe_pain", text=text, entities=[PUS]))
+    assert responses(messages) == [
+        "utter_safety_urgent",
+        "utter_safety_red_flag",
+        "utter_disclaimer",
+        "utter_faq_answer",
+        "utter_safety_offer_callback",
+    ]
+    assert "pain" in messages[3]["answer"]
+
+
 def test_a_third_party_mention_gets_the_general_answer_and_no_escalation(database):
     messages, _ = run("dad_takes_eliquis")
     assert responses(messages)[-1] == "utter_faq_answer"
@@ -343,6 +367,28 @@ def test_a_question_inside_the_callback_is_answered_and_the_callback_goes_on():
     )
     assert responses(messages) == ["utter_faq_answer", "utter_ask_callback_phone"]
     assert "callback_step" not in slots(events)
+
+
+def test_a_question_while_asked_for_a_time_is_answered_and_the_time_asked_again(database):
+    messages, events = run("callback_time_asked_a_question")
+    assert responses(messages) == ["utter_faq_answer", "utter_ask_callback_time"]
+    assert "wash" in messages[0]["answer"]
+    assert "callback_time" not in slots(events)
+    assert count(database, Escalation) == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("tomorrow morning please", "tomorrow morning please"),
+        ("can you call after 5pm?", "can you call after 5pm?"),
+        ("tonight, and can I wash my hair tonight?", "tonight"),
+    ],
+)
+def test_a_time_is_still_a_time_when_it_comes_with_words_around_it(database, text, kept):
+    messages, _ = run(tracker("callback_time_asked_a_question", text=text, intent="affirm"))
+    assert responses(messages)[-1] == "utter_callback_saved"
+    assert messages[-1]["callback_time"] == kept
 
 
 @pytest.mark.parametrize("text", ["stop", "actually no, forget it", "no thanks"])

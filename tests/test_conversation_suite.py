@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 import yaml
 
+from bot.settings import ROOT
 from tests.conversations.replay import (
     KNOWN_CHECKS,
     BotMessage,
@@ -45,6 +46,11 @@ def test_suite_is_big_enough_and_names_are_unique():
     assert sum(len(c.turns) for c in conversations) >= MIN_TURNS
     duplicates = [n for n, k in Counter(c.name for c in conversations).items() if k > 1]
     assert duplicates == []
+
+
+def test_the_readme_gives_the_suite_size():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"holds {len(load_suite())} multi-turn conversations" in readme
 
 
 def test_most_turns_check_something():

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.content import load_content
 from bot.content.clinic import ClinicConfigError, load_clinic, parse_clinic
 from bot.content.knowledge import KnowledgeError, faq_intents, load_knowledge, parse_entry
-from bot.settings import ROOT
+from bot.settings import ROOT, Settings
 
 KNOWLEDGE = ROOT / "data" / "knowledge"
 SOURCES = KNOWLEDGE / "sources"
@@ -171,6 +172,17 @@ def test_duplicate_intent_is_rejected(tmp_path: Path):
     (tmp_path / "b.yml").write_text(entry)
     with pytest.raises(KnowledgeError, match="second entry"):
         load_knowledge(tmp_path)
+
+
+def test_a_safety_file_naming_an_unknown_answer_is_rejected(tmp_path: Path):
+    safety = ROOT / "data" / "safety"
+    for path in safety.glob("*.yml"):
+        (tmp_path / path.name).write_text(path.read_text())
+    red_flags = tmp_path / "red_flags.yml"
+    red_flags.write_text(red_flags.read_text().replace("[ask_pain]", "[ask_pains]"))
+    settings = Settings.from_env({"MESOBOT_SAFETY_DIR": str(tmp_path)})
+    with pytest.raises(ValueError, match="ask_pains"):
+        load_content(settings)
 
 
 def test_clinic_file_loads_and_leaves_unset_price_out():

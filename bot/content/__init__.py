@@ -45,13 +45,25 @@ class Content:
         return frozenset(self.knowledge)
 
 
+def _check_answers_named(safety: SafetyGuide, knowledge: dict[str, Entry]) -> None:
+    """The safety files name FAQ answers by intent: a misspelt one would never apply."""
+    named = {case.general_answer for case in safety.unspecified.values()}
+    named |= {intent for intents in safety.replaces_answers.values() for intent in intents}
+    unknown = sorted(named - set(knowledge))
+    if unknown:
+        raise ValueError(f"safety files name answers the knowledge base lacks: {unknown}")
+
+
 def load_content(settings: Settings) -> Content:
     """Read and validate every content file named in the settings."""
     clinic = load_clinic(settings.clinic_file)
+    knowledge = load_knowledge(settings.knowledge_dir)
+    safety = load_safety_guide(settings.safety_dir)
+    _check_answers_named(safety, knowledge)
     return Content(
         clinic=clinic,
-        knowledge=load_knowledge(settings.knowledge_dir),
-        safety=load_safety_guide(settings.safety_dir),
+        knowledge=knowledge,
+        safety=safety,
         channel_texts=load_channel_texts(settings.channels_file, clinic),
         languages=load_languages(settings.languages_file),
         dialogue=load_dialogue(settings.dialogue_file),

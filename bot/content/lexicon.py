@@ -346,10 +346,17 @@ class SafetyGuide:
     understood: dict[str, str]
     severity: dict[str, str]
     unspecified: dict[str, Unspecified]  # by the intent that raises it
+    # FAQ answers that would read as dismissing the category ("one of the least painful"
+    # after pain of 9 out of 10): the safety reply stands in for them.
+    replaces_answers: dict[str, frozenset[str]]
 
     def name_of(self, category: str) -> str:
         """How the bot names a category back to the patient ("you take a blood thinner")."""
         return self.understood.get(category, category.replace("_", " "))
+
+    def answers_replaced(self, categories: list[str]) -> frozenset[str]:
+        """The FAQ intents not to answer in a turn that raised these categories."""
+        return frozenset().union(*(self.replaces_answers.get(c, frozenset()) for c in categories))
 
 
 def load_safety_guide(directory: Path) -> SafetyGuide:
@@ -357,11 +364,14 @@ def load_safety_guide(directory: Path) -> SafetyGuide:
     understood: dict[str, str] = {}
     severity: dict[str, str] = {}
     unspecified: dict[str, Unspecified] = {}
+    replaces: dict[str, frozenset[str]] = {}
     for filename in LEXICON_FILES:
         raw = _read(directory / filename)
         for name, spec in raw["categories"].items():
             understood[name] = spec["understood"]
             severity[name] = str(spec.get("severity", raw["severity"]))
+            if spec.get("replaces_answers"):
+                replaces[name] = frozenset(str(intent) for intent in spec["replaces_answers"])
         spec = raw["unspecified"]
         case = Unspecified(
             kind=raw["kind"],
@@ -372,4 +382,4 @@ def load_safety_guide(directory: Path) -> SafetyGuide:
         )
         unspecified[case.intent] = case
         severity[case.category] = case.severity
-    return SafetyGuide(understood, severity, unspecified)
+    return SafetyGuide(understood, severity, unspecified, replaces)
