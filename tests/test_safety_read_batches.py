@@ -229,17 +229,19 @@ BATCHES = {
         min_precision=0.942,
         max_false_flags={"negated": 0.108, "hypothetical": 0.142, "third_party": 0.0},
     ),
-    # Their blind scores, the floors until round 20 reads them.
+    # Left after round 20 (bench/SAFETY.md): pain and hair loss described without their words
+    # ("two sizes too small", "10 come away"), bleeding told without the session, a past or
+    # pre-session hair loss read as one after it, AF or a pregnancy told only by a due month.
     "unseen27": Batch(
         sizes(affirmed=141, red_flag=112, negated=32, hypothetical=31, third_party=31, ordinary=32),
-        min_recall=0.791,
-        min_precision=0.932,
-        max_false_flags={"negated": 0.094, "hypothetical": 0.097, "third_party": 0.0},
+        min_recall=0.928,
+        min_precision=0.945,
+        max_false_flags={"negated": 0.094, "hypothetical": 0.065, "third_party": 0.0},
     ),
     "unseen28": Batch(
         sizes(affirmed=137, red_flag=89, negated=35, hypothetical=30, third_party=29, ordinary=28),
-        min_recall=0.923,
-        min_precision=0.944,
+        min_recall=0.974,
+        min_precision=0.946,
         max_false_flags={"negated": 0.058, "hypothetical": 0.167, "third_party": 0.069},
     ),
 }

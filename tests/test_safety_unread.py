@@ -75,13 +75,14 @@ BATCHES: dict[str, tuple[int, dict[str, Floors]]] = {
     # Adding unseen23 and unseen24 to the status check's examples (round 18) made it doubt one
     # more of unseen10's mentions (component recall 0.968 to 0.963; the rules rose). No row was
     # looked at. Round 19's lexicon took one back (0.968) and its status check, relearned with
-    # unseen25 and unseen26, doubted another (0.963 again, precision 0.989 to 0.995).
+    # unseen25 and unseen26, doubted another (0.963 again, precision 0.989 to 0.995). Round
+    # 20's lexicon found one more (rules 0.979, component 0.968).
     "unseen10": (
         336,
         {
-            "rules": (0.972, 0.952, {"negated": 0.08, "hypothetical": 0.067, "third_party": 0.0}),
+            "rules": (0.978, 0.952, {"negated": 0.08, "hypothetical": 0.067, "third_party": 0.0}),
             "component": (
-                0.962,
+                0.967,
                 0.994,
                 {"negated": 0.0, "hypothetical": 0.0, "third_party": 0.0},
             ),
@@ -90,15 +91,17 @@ BATCHES: dict[str, tuple[int, dict[str, Floors]]] = {
     # Round 14 cost unseen13 two mentions in the rules' recall (0.884 to 0.878) and one in the
     # component's (0.878 to 0.873); round 15 took both past where they were (0.894, 0.888). The
     # round 14 reverts of cues that could hide a real mention were made after seeing that drop
-    # (bench/SAFETY.md). No row was looked at.
+    # (bench/SAFETY.md). No row was looked at. Round 20's lexicon found one more mention (0.921)
+    # and its status check, relearned with unseen27 and unseen28, dropped the one hypothetical
+    # false flag (precision 0.961 to 0.967).
     "unseen13": (
         335,
         {
-            "rules": (0.914, 0.95, {"negated": 0.04, "hypothetical": 0.044, "third_party": 0.0}),
+            "rules": (0.92, 0.95, {"negated": 0.04, "hypothetical": 0.044, "third_party": 0.0}),
             "component": (
-                0.914,
-                0.96,
-                {"negated": 0.02, "hypothetical": 0.022, "third_party": 0.0},
+                0.92,
+                0.966,
+                {"negated": 0.02, "hypothetical": 0.0, "third_party": 0.0},
             ),
         },
     ),
