@@ -363,7 +363,10 @@ class Responder:
             return True
         confident = turn.intent in knowledge
         chatting = turn.intent in NOT_QUESTIONS and turn.confidence >= 0.7
-        use_cues = turn.intent != "out_of_scope" and not chatting
+        # A flag told without a question ("pus where the needles went in") asks for no FAQ
+        # answer, whatever topic words it holds.
+        telling = turn.flagged and not is_question(turn.text)
+        use_cues = turn.intent != "out_of_scope" and not chatting and not telling
         leave_out = (
             COVERED_BY_SAFETY | self.content.safety.answers_replaced(self.flagged_categories())
             if turn.flagged

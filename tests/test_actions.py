@@ -229,6 +229,17 @@ def test_severe_pain_gets_the_urgent_advice_not_the_reassuring_pain_answer(datab
     assert the_escalation(database).categories == ["severe_pain"]
 
 
+def test_a_red_flag_told_without_a_question_gets_no_answer_from_its_topic_words(database):
+    text = "there is pus where the needles went in"
+    messages, _ = run(tracker("red_flag_severe_pain", text=text, intent="report_complication",
+                              entities=[PUS]))  # fmt: skip
+    assert responses(messages) == [
+        "utter_safety_urgent",
+        "utter_safety_red_flag",
+        "utter_safety_offer_callback",
+    ]
+
+
 def test_a_pain_question_beside_another_red_flag_is_still_answered(database):
     text = "my scalp is oozing pus after the session, does it usually hurt afterwards?"
     messages, _ = run(tracker("red_flag_severe_pain", text=text, entities=[PUS]))
