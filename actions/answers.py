@@ -75,7 +75,7 @@ def choose(
     """
     tokens = words(text)
     found: list[Answer] = []
-    if last_topic in knowledge and len(tokens) <= FOLLOW_UP_WORDS:
+    if last_topic in knowledge and last_topic not in leave_out and len(tokens) <= FOLLOW_UP_WORDS:
         point = point_of(knowledge[last_topic], tokens)
         # The classifier's guess loses to a point of the last topic unless the message names
         # the guessed topic itself ("how long do they last?" after results is about results).

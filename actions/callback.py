@@ -7,6 +7,7 @@ after 5pm"), or none ("wait, how much is it?").
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from actions.validation import clean_name, clean_phone, clean_time
@@ -15,6 +16,9 @@ from bot.content.dialogue import Dialogue
 
 STEPS = ("name", "phone", "time")
 _PHONE = re.compile(r"\+?\(?\d[\d\s().\-/]{5,}\d")
+# Where a part of a message ends: a comma or semicolon, a line, "?" or "!", a full stop before
+# a space (not the one in "6.30"), "and".
+_PARTS = re.compile(r"[,;\n?!]|\.\s|\band\b")
 _NAME_INTRO = re.compile(
     r"\b(?:my name is|my name's|my names|name is|names|this is|it's|its|i'm|im|i am)\s+"
     r"([a-z][a-z'\-]+(?:\s+[a-z][a-z'\-]+)?)",
@@ -69,14 +73,29 @@ def _could_be_name(candidate: str, dialogue: Dialogue) -> bool:
     return bool(tokens) and not any(token in dialogue.not_in_names for token in tokens)
 
 
+def message_parts(text: str) -> list[str]:
+    """The message cut where a detail or a question may end ("Sarah, 07…, after 5pm")."""
+    return [p.strip() for p in _PARTS.split(text) if p.strip()]
+
+
 def read_details(
-    text: str, step: str | None, dialogue: Dialogue, have_name: bool = False
+    text: str,
+    step: str | None,
+    dialogue: Dialogue,
+    have_name: bool = False,
+    not_a_time: Callable[[str], bool] | None = None,
 ) -> Details:
-    """The details a message gives, knowing which one was asked for (`step`)."""
+    """The details a message gives, knowing which one was asked for (`step`).
+
+    `not_a_time` tells a part that names a time but is something else ("can I wash my hair
+    tonight?" asks about aftercare).
+    """
     phone, bad_phone = find_phone(text)
     without_phone = _PHONE.sub(" ", text)
-    parts = [p.strip() for p in re.split(r"[,;\n]|\band\b", without_phone) if p.strip()]
-    when = next((p for p in parts if _is_time(p, dialogue)), None)
+    parts = message_parts(without_phone)
+    when = next(
+        (p for p in parts if _is_time(p, dialogue) and not (not_a_time and not_a_time(p))), None
+    )
     name = None
     introduced = _NAME_INTRO.search(without_phone)
     if (

@@ -10,7 +10,7 @@ unless the write committed.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from rasa_sdk.events import EventType, SlotSet
@@ -23,13 +23,14 @@ from actions.callback import (
     STEPS,
     Details,
     asks_for_a_call,
+    message_parts,
     read_details,
     says_yes,
     wants_to_stop,
 )
 from actions.conversation import DETAIL_ENTITY, State, Turn
 from actions.recording import Recorder
-from actions.words import first_phrase, is_question, words
+from actions.words import asks_anything, first_phrase, is_question, starts_like_a_question, words
 from bot.content import Content, current_content
 from bot.nlu.entities import RED_FLAG
 from bot.store.models import SEVERITIES
@@ -56,6 +57,8 @@ GENERAL_RULES = frozenset(
 COVERED_TREATMENTS = frozenset({"mesotherapy"})
 # Intents that are not questions: a message classified as one is no follow-up to the topic.
 NOT_QUESTIONS = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge"})
+# Words that make a question while the form waits about the call itself ("could you ring…").
+CALL_WORDS = frozenset({"call", "calling", "ring", "ringing", "phone", "phoning", "rang"})
 # Intents the bot can still act on while it collects callback details.
 BETWEEN_DETAILS = frozenset({"book_appointment", "request_human", "out_of_scope"})
 
@@ -269,11 +272,12 @@ class Responder:
         """One answer while the details are collected: a detail, a question, or a way out."""
         state = self.state
         details = read_details(
-            self.turn.text, state.callback_step, self.dialogue, state.callback_name is not None
+            self.turn.text,
+            state.callback_step,
+            self.dialogue,
+            state.callback_name is not None,
+            not_a_time=self.asks_about_a_topic,
         )
-        if details.time and self.asks_about_a_topic(details.time):
-            # "and can I wash my hair tonight?" names a time but asks about aftercare.
-            details = replace(details, time=None)
         if not details.phone and wants_to_stop(self.turn.text, self.dialogue):
             self.decline_callback()
             return
@@ -281,6 +285,10 @@ class Responder:
         if not details.any and answerable and self.answer_questions():
             self.ask_next()  # the question answered, the form goes on
             return
+        if details.any and answerable and self.asks_about_a_topic_in(self.turn.text):
+            # "tonight, and can I wash my hair before then?": the time kept, the question
+            # answered, then the form goes on.
+            self.answer_questions()
         # "call me maybe" while asked for a number is this callback, not a new request.
         calling = asks_for_a_call(self.turn.text, self.dialogue)
         if (
@@ -294,13 +302,20 @@ class Responder:
             return
         await self.collect(details)
 
-    def asks_about_a_topic(self, text: str) -> bool:
-        """A question about an FAQ topic, not about the call ("can you ring after 5?")."""
+    def asks_about_a_topic(self, part: str) -> bool:
+        """A part of a message that asks about an FAQ topic, not about the call: "can I wash my
+        hair tonight" (yes), "can you ring after the gym tonight" and "after the gym?" (no)."""
+        tokens = words(part)
         return (
-            is_question(text)
-            and not asks_for_a_call(text, self.dialogue)
-            and bool(topics_in(words(text), self.content.knowledge))
+            starts_like_a_question(part)
+            and not asks_for_a_call(part, self.dialogue)
+            and not CALL_WORDS.intersection(tokens)
+            and bool(topics_in(tokens, self.content.knowledge))
         )
+
+    def asks_about_a_topic_in(self, text: str) -> bool:
+        """Some part of the message asks about an FAQ topic."""
+        return any(self.asks_about_a_topic(part) for part in message_parts(text))
 
     async def collect(self, details: Details) -> None:
         """Keep the details given, then ask for the next one or save them all."""
@@ -361,12 +376,15 @@ class Responder:
         if turn.wants_details and turn.intent in knowledge:
             self.give([Answer(knowledge[turn.intent], "details")], buttons=False)
             return True
+        asks = asks_anything(turn.text)
+        if turn.red and not asks:
+            # A complication told, not asked about ("pus where the needles went in"): the
+            # urgent advice is the reply, whatever topic the model or the words suggest.
+            return False
         confident = turn.intent in knowledge
         chatting = turn.intent in NOT_QUESTIONS and turn.confidence >= 0.7
-        # A flag told without a question ("pus where the needles went in") asks for no FAQ
-        # answer, whatever topic words it holds.
-        telling = turn.flagged and not is_question(turn.text)
-        use_cues = turn.intent != "out_of_scope" and not chatting and not telling
+        # A condition told without a question asks for no answer its topic words suggest.
+        use_cues = turn.intent != "out_of_scope" and not chatting and (asks or not turn.flagged)
         leave_out = (
             COVERED_BY_SAFETY | self.content.safety.answers_replaced(self.flagged_categories())
             if turn.flagged

@@ -64,3 +64,14 @@ def clauses(text: str) -> list[list[str]]:
 def is_question(text: str) -> bool:
     """A question mark, or a sentence that starts like one."""
     return "?" in text or bool(_QUESTION_START.match(fold(text).strip()))
+
+
+def starts_like_a_question(text: str) -> bool:
+    """The text starts like a question ("can I…", "how much…"), whatever its punctuation."""
+    return bool(_QUESTION_START.match(fold(text).strip()))
+
+
+def asks_anything(text: str) -> bool:
+    """A question anywhere: a question mark, or a clause that starts like a question
+    ("pus on my scalp. can I wash my hair")."""
+    return "?" in text or any(_QUESTION_START.match(" ".join(part)) for part in clauses(text))

@@ -229,15 +229,38 @@ def test_severe_pain_gets_the_urgent_advice_not_the_reassuring_pain_answer(datab
     assert the_escalation(database).categories == ["severe_pain"]
 
 
-def test_a_red_flag_told_without_a_question_gets_no_answer_from_its_topic_words(database):
+@pytest.mark.parametrize("intent", ["report_complication", "ask_pain"])
+def test_a_red_flag_told_without_a_question_gets_no_faq_answer(database, intent):
     text = "there is pus where the needles went in"
-    messages, _ = run(tracker("red_flag_severe_pain", text=text, intent="report_complication",
-                              entities=[PUS]))  # fmt: skip
+    messages, _ = run(tracker("red_flag_severe_pain", text=text, intent=intent, entities=[PUS]))
     assert responses(messages) == [
         "utter_safety_urgent",
         "utter_safety_red_flag",
         "utter_safety_offer_callback",
     ]
+
+
+def test_severe_pain_told_after_a_pain_answer_is_no_follow_up_to_it(database):
+    text = "the pain the day after is unbearable"
+    messages, _ = run(tracker("red_flag_severe_pain", text=text, topic="ask_pain"))
+    assert "utter_faq_answer" not in responses(messages)
+    assert "utter_faq_details" not in responses(messages)
+
+
+@pytest.mark.parametrize(
+    ("text", "entities", "topic_word"),
+    [
+        ("pus on my scalp. Can I wash my hair", [PUS], "wash"),
+        ("I'm on warfarin. how much is a session", [ELIQUIS], "costs"),
+    ],
+)
+def test_a_question_after_a_flag_in_another_sentence_is_answered(
+    database, text, entities, topic_word
+):
+    messages, _ = run(tracker("red_flag_severe_pain", text=text, intent="nlu_fallback",
+                              entities=entities))  # fmt: skip
+    answers = [m.get("answer", "") for m in messages if m.get("response") == "utter_faq_answer"]
+    assert answers and topic_word in answers[0].lower()
 
 
 def test_a_pain_question_beside_another_red_flag_is_still_answered(database):
@@ -380,26 +403,32 @@ def test_a_question_inside_the_callback_is_answered_and_the_callback_goes_on():
     assert "callback_step" not in slots(events)
 
 
-def test_a_question_while_asked_for_a_time_is_answered_and_the_time_asked_again(database):
+def test_a_question_while_asked_for_a_time_is_answered_and_the_time_asked_again():
     messages, events = run("callback_time_asked_a_question")
     assert responses(messages) == ["utter_faq_answer", "utter_ask_callback_time"]
     assert "wash" in messages[0]["answer"]
     assert "callback_time" not in slots(events)
-    assert count(database, Escalation) == 0
 
 
 @pytest.mark.parametrize(
-    ("text", "kept"),
+    ("text", "kept", "answered"),
     [
-        ("tomorrow morning please", "tomorrow morning please"),
-        ("can you call after 5pm?", "can you call after 5pm?"),
-        ("tonight, and can I wash my hair tonight?", "tonight"),
+        ("tomorrow morning please", "tomorrow morning please", False),
+        ("can you call after 5pm?", "can you call after 5pm", False),
+        # Topic words, but about the call or an answer to "when suits you?".
+        ("can you call me after the gym tonight?", "can you call me after the gym tonight", False),
+        ("after the gym tonight?", "after the gym tonight", False),
+        # A time and a question: both taken.
+        ("tonight, and can I wash my hair tonight?", "tonight", True),
+        ("tomorrow at 10. can I wash my hair before then?", "tomorrow at 10", True),
+        ("can I wash my hair tonight, and call me at 6pm?", "call me at 6pm", True),
     ],
 )
-def test_a_time_is_still_a_time_when_it_comes_with_words_around_it(database, text, kept):
-    messages, _ = run(tracker("callback_time_asked_a_question", text=text, intent="affirm"))
+def test_a_time_is_still_a_time_when_it_comes_with_words_around_it(database, text, kept, answered):
+    messages, _ = run(tracker("callback_time_asked_a_question", text=text, intent="ask_wash_hair"))
     assert responses(messages)[-1] == "utter_callback_saved"
     assert messages[-1]["callback_time"] == kept
+    assert ("utter_faq_answer" in responses(messages)) is answered
 
 
 @pytest.mark.parametrize("text", ["stop", "actually no, forget it", "no thanks"])
@@ -415,6 +444,15 @@ def test_going_to_urgent_care_instead_gets_the_urgent_advice_again():
                 callback_offered=True)
     )  # fmt: skip
     assert responses(messages) == ["utter_callback_declined_urgent"]
+
+
+def test_going_to_the_gym_after_a_red_flag_is_no_refusal_of_the_callback(database):
+    messages, events = run(
+        tracker(text="wondering if I can still go to the gym", intent="ask_exercise",
+                urgent=True, callback_offered=True)
+    )  # fmt: skip
+    assert "utter_callback_declined_urgent" not in responses(messages)
+    assert slots(events).get("callback_done") is not True
 
 
 def test_a_phone_number_after_a_flag_starts_the_callback_not_a_new_review(database):

@@ -370,8 +370,11 @@ def load_safety_guide(directory: Path) -> SafetyGuide:
         for name, spec in raw["categories"].items():
             understood[name] = spec["understood"]
             severity[name] = str(spec.get("severity", raw["severity"]))
-            if spec.get("replaces_answers"):
-                replaces[name] = frozenset(str(intent) for intent in spec["replaces_answers"])
+            named = spec.get("replaces_answers") or []
+            if not isinstance(named, list):
+                raise LexiconError(f"{filename}: {name}: replaces_answers must be a list")
+            if named:
+                replaces[name] = frozenset(str(intent) for intent in named)
         spec = raw["unspecified"]
         case = Unspecified(
             kind=raw["kind"],
