@@ -53,7 +53,7 @@ lint: install ## ruff (lint and format) and mypy
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/mypy --explicit-package-bases bench/serving.py bench/report.py bench/hotspots.py \
-		bench/lock_race.py
+		bench/lock_race.py bench/replies.py
 
 AXE_VERSION := 4.10.3
 AXE := $(VENV)/axe-core-$(AXE_VERSION)/axe.min.js
