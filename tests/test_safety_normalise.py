@@ -119,7 +119,9 @@ def test_hidden_characters_and_homoglyphs_do_not_hide_a_term(detector, kind, cat
 def test_random_unicode_never_crashes_and_offsets_stay_in_the_text(detector, text):
     started = time.perf_counter()
     mentions = detector.detect(text)
-    assert time.perf_counter() - started < 0.05
+    # A guard against pathological matching (a hang), not a speed measure: speed is measured
+    # in bench/safety_speed.py. 0.05 s failed once on a 2-core machine running two other jobs.
+    assert time.perf_counter() - started < 2.0
     for mention in mentions:
         assert 0 <= mention.start < mention.end <= len(text)
         assert text[mention.start : mention.end] == mention.text
