@@ -63,7 +63,7 @@ def clauses(text: str) -> list[list[str]]:
 
 def is_question(text: str) -> bool:
     """A question mark, or a sentence that starts like one."""
-    return "?" in text or bool(_QUESTION_START.match(fold(text).strip()))
+    return "?" in text or starts_like_a_question(text)
 
 
 def starts_like_a_question(text: str) -> bool:
