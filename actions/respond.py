@@ -57,8 +57,6 @@ GENERAL_RULES = frozenset(
 COVERED_TREATMENTS = frozenset({"mesotherapy"})
 # Intents that are not questions: a message classified as one is no follow-up to the topic.
 NOT_QUESTIONS = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge"})
-# Words that make a question while the form waits about the call itself ("could you ring…").
-CALL_WORDS = frozenset({"call", "calling", "ring", "ringing", "phone", "phoning", "rang"})
 # Intents the bot can still act on while it collects callback details.
 BETWEEN_DETAILS = frozenset({"book_appointment", "request_human", "out_of_scope"})
 
@@ -309,7 +307,7 @@ class Responder:
         return (
             starts_like_a_question(part)
             and not asks_for_a_call(part, self.dialogue)
-            and not CALL_WORDS.intersection(tokens)
+            and not set(self.dialogue.call_words).intersection(tokens)
             and bool(topics_in(tokens, self.content.knowledge))
         )
 

@@ -54,28 +54,13 @@ REPLY_LABELS = {
 Parse = Callable[[list[str]], list[dict[str, Any]]]
 
 
-def _tracker(parsed: dict[str, Any], number: int) -> dict[str, Any]:
-    """A new conversation whose only message is this parse."""
-    latest = {**parsed, "message_id": f"q{number}", "metadata": {}}
-    return {
-        "sender_id": f"bench-{number}",
-        "slots": {},
-        "latest_message": latest,
-        "events": [
-            {"event": "action", "name": "action_listen", "timestamp": 1.0},
-            {
-                "event": "user",
-                "text": parsed.get("text"),
-                "timestamp": 2.0,
-                "parse_data": latest,
-                "input_channel": "rest",
-            },
-        ],
-        "paused": False,
-        "followup_action": None,
-        "active_loop": {},
-        "latest_action_name": "action_listen",
-    }
+def first_turn(parsed: dict[str, Any], number: int) -> dict[str, Any]:
+    """A new conversation whose only message is this parse (the saved first-turn tracker)."""
+    from tests.saved_trackers import FIRST_TURN, load, with_message
+
+    tracker = with_message(load(FIRST_TURN), {**parsed, "message_id": f"q{number}", "metadata": {}})
+    tracker["sender_id"] = f"bench-{number}"
+    return tracker
 
 
 def label_of(said: list[Say], first_answer: str | None) -> str:
@@ -116,7 +101,7 @@ def reply_labels(parsed: list[dict[str, Any]]) -> list[str]:
             async def run() -> list[str]:
                 labels = []
                 for number, parse in enumerate(parsed):
-                    state_dict = cast(TrackerState, _tracker(parse, number))
+                    state_dict = cast(TrackerState, first_turn(parse, number))
                     tracker = Tracker.from_dict(state_dict)
                     turn, state = Turn.of(tracker), State.of(tracker)
                     responder = Responder(turn, state, content, Recorder(tracker.sender_id, turn))

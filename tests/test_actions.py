@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,16 +20,14 @@ from bot.store.db import session_factory
 from bot.store.health import WRITES
 from bot.store.migrate import upgrade
 from bot.store.models import Escalation, Trigger
+from tests.saved_trackers import load, with_message
 
-TRACKERS = Path(__file__).parent / "trackers"
 ELIQUIS = {"entity": "contraindication", "value": "anticoagulants", "start": 7, "end": 14,
            "text": "Eliquis"}  # fmt: skip
 PREGNANCY = {"entity": "contraindication", "value": "pregnancy", "text": "pregnant"}
 PUS = {"entity": "red_flag", "value": "infection_signs", "text": "pus"}
-
-
-def load(name: str) -> dict[str, Any]:
-    return json.loads((TRACKERS / f"{name}.json").read_text())
+# What a red flag told without a question gets: urgent advice, what was understood, a callback.
+RED_FLAG_REPLY = ["utter_safety_urgent", "utter_safety_red_flag", "utter_safety_offer_callback"]
 
 
 def tracker(
@@ -42,18 +38,16 @@ def tracker(
     **slots: Any,
 ) -> dict[str, Any]:
     """A saved tracker, with its latest message (and its user event) and slots changed."""
-    data = copy.deepcopy(load(name))
-    latest = data["latest_message"]
+    data = load(name)
+    latest = copy.deepcopy(data["latest_message"])
     if text is not None:
         latest["text"] = text
     if intent is not None:
         latest["intent"] = {"name": intent, "confidence": 0.95}
     if entities is not None:
         latest["entities"] = entities
+    data = with_message(data, latest)
     data["slots"].update(slots)
-    for event in data["events"]:
-        if event.get("event") == "user":
-            event["text"], event["parse_data"] = latest["text"], latest
     return data
 
 
@@ -205,11 +199,7 @@ def test_the_same_message_is_recorded_once(database):
 
 def test_a_red_flag_gives_urgent_advice_first(database):
     messages, events = run("red_flag_pus_and_fever")
-    assert responses(messages) == [
-        "utter_safety_urgent",
-        "utter_safety_red_flag",
-        "utter_safety_offer_callback",
-    ]
+    assert responses(messages) == RED_FLAG_REPLY
     assert "emergency" in messages[0]["urgent_care_advice"]
     assert messages[1]["understood"] == "signs of an infection and a fever"
     assert slots(events)["urgent"] is True
@@ -220,11 +210,7 @@ def test_a_red_flag_gives_urgent_advice_first(database):
 
 def test_severe_pain_gets_the_urgent_advice_not_the_reassuring_pain_answer(database):
     messages, _ = run("red_flag_severe_pain")
-    assert responses(messages) == [
-        "utter_safety_urgent",
-        "utter_safety_red_flag",
-        "utter_safety_offer_callback",
-    ]
+    assert responses(messages) == RED_FLAG_REPLY
     assert messages[1]["understood"] == "severe pain"
     assert the_escalation(database).categories == ["severe_pain"]
 
@@ -233,11 +219,7 @@ def test_severe_pain_gets_the_urgent_advice_not_the_reassuring_pain_answer(datab
 def test_a_red_flag_told_without_a_question_gets_no_faq_answer(database, intent):
     text = "there is pus where the needles went in"
     messages, _ = run(tracker("red_flag_severe_pain", text=text, intent=intent, entities=[PUS]))
-    assert responses(messages) == [
-        "utter_safety_urgent",
-        "utter_safety_red_flag",
-        "utter_safety_offer_callback",
-    ]
+    assert responses(messages) == RED_FLAG_REPLY
 
 
 def test_severe_pain_told_after_a_pain_answer_is_no_follow_up_to_it(database):
@@ -307,11 +289,7 @@ def test_a_red_flag_read_as_off_topic_gets_no_off_topic_reply(database):
     text = "my hair is coming out in handfuls since session 2, what is going on"
     loss = {"entity": "red_flag", "value": "hair_loss_after_treatment", "text": "coming out"}
     messages, _ = run(tracker(text=text, intent="out_of_scope", entities=[loss]))
-    assert responses(messages) == [
-        "utter_safety_urgent",
-        "utter_safety_red_flag",
-        "utter_safety_offer_callback",
-    ]
+    assert responses(messages) == RED_FLAG_REPLY
     assert the_escalation(database).categories == ["hair_loss_after_treatment"]
 
 

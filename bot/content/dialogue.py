@@ -18,6 +18,7 @@ class Dialogue:
     """Phrase lists, each matched as whole words."""
 
     wants_call: tuple[str, ...]
+    call_words: tuple[str, ...]
     stop: tuple[str, ...]
     yes: tuple[str, ...]
     no: tuple[str, ...]
