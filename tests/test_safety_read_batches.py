@@ -244,6 +244,19 @@ BATCHES = {
         min_precision=0.946,
         max_false_flags={"negated": 0.058, "hypothetical": 0.167, "third_party": 0.069},
     ),
+    # Blind figures (bench/safety_unseen_blind.yml) until round 21 has read them.
+    "unseen29": Batch(
+        sizes(affirmed=112, red_flag=67, negated=32, hypothetical=32, third_party=32, ordinary=36),
+        min_recall=0.903,
+        min_precision=0.912,
+        max_false_flags={"negated": 0.062, "hypothetical": 0.156, "third_party": 0.062},
+    ),
+    "unseen30": Batch(
+        sizes(affirmed=118, red_flag=70, negated=30, hypothetical=29, third_party=29, ordinary=32),
+        min_recall=0.747,
+        min_precision=0.889,
+        max_false_flags={"negated": 0.1, "hypothetical": 0.207, "third_party": 0.034},
+    ),
 }
 
 
