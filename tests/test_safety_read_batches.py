@@ -244,17 +244,21 @@ BATCHES = {
         min_precision=0.946,
         max_false_flags={"negated": 0.058, "hypothetical": 0.167, "third_party": 0.069},
     ),
-    # Blind figures (bench/safety_unseen_blind.yml) until round 21 has read them.
+    # Left after round 21 (bench/SAFETY.md): a pregnancy told only by a bump "only 16 weeks"
+    # inside a question or a booking with the midwife, an allergy told as "goes funny" or a
+    # patch test that "lit up", conditions told through what "they saw" or "one of those"
+    # sensors, dialysis as "machine days", a baby "still on breast", pain that kept the patient
+    # from work told far from the word "pain", hair "mostly" in the hoover, Tagalog words.
     "unseen29": Batch(
         sizes(affirmed=112, red_flag=67, negated=32, hypothetical=32, third_party=32, ordinary=36),
-        min_recall=0.903,
-        min_precision=0.912,
-        max_false_flags={"negated": 0.062, "hypothetical": 0.156, "third_party": 0.062},
+        min_recall=0.989,
+        min_precision=0.932,
+        max_false_flags={"negated": 0.031, "hypothetical": 0.156, "third_party": 0.062},
     ),
     "unseen30": Batch(
         sizes(affirmed=118, red_flag=70, negated=30, hypothetical=29, third_party=29, ordinary=32),
-        min_recall=0.747,
-        min_precision=0.889,
+        min_recall=0.887,
+        min_precision=0.909,
         max_false_flags={"negated": 0.1, "hypothetical": 0.207, "third_party": 0.034},
     ),
 }
