@@ -307,7 +307,7 @@ class Responder:
         return (
             starts_like_a_question(part)
             and not asks_for_a_call(part, self.dialogue)
-            and not set(self.dialogue.call_words).intersection(tokens)
+            and not first_phrase(tokens, self.dialogue.call_words)
             and bool(topics_in(tokens, self.content.knowledge))
         )
 

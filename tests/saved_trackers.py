@@ -22,7 +22,8 @@ def load(name: str) -> dict[str, Any]:
 
 
 def with_message(data: dict[str, Any], latest: dict[str, Any]) -> dict[str, Any]:
-    """A copy of the tracker whose latest message (and its user event) is `latest`."""
+    """A copy of the tracker whose latest message (and every user event: the saved trackers
+    hold one each) is `latest`."""
     data = copy.deepcopy(data)
     data["latest_message"] = latest
     for event in data["events"]:

@@ -20,7 +20,7 @@ from bot.store.db import session_factory
 from bot.store.health import WRITES
 from bot.store.migrate import upgrade
 from bot.store.models import Escalation, Trigger
-from tests.saved_trackers import load, with_message
+from tests.saved_trackers import FIRST_TURN, load, with_message
 
 ELIQUIS = {"entity": "contraindication", "value": "anticoagulants", "start": 7, "end": 14,
            "text": "Eliquis"}  # fmt: skip
@@ -31,7 +31,7 @@ RED_FLAG_REPLY = ["utter_safety_urgent", "utter_safety_red_flag", "utter_safety_
 
 
 def tracker(
-    name: str = "faq_wash_hair_first_turn",
+    name: str = FIRST_TURN,
     text: str | None = None,
     intent: str | None = None,
     entities: list[dict[str, Any]] | None = None,
@@ -90,7 +90,7 @@ def the_escalation(sessions) -> Escalation:
 
 
 def test_first_faq_answer_carries_the_disclaimer_once():
-    messages, events = run("faq_wash_hair_first_turn")
+    messages, events = run(FIRST_TURN)
     assert responses(messages) == ["utter_disclaimer", "utter_faq_answer"]
     assert "24 hours" in messages[1]["answer"]
     assert messages[1]["detail_payload"] == detail_payload("ask_wash_hair")
@@ -546,7 +546,7 @@ def test_text_a_database_would_reject_is_stored_safely(database):
 
 
 def test_slot_events_are_rasa_events():
-    _, events = run("faq_wash_hair_first_turn")
+    _, events = run(FIRST_TURN)
     assert all(event == SlotSet(event["name"], event["value"]) for event in events)
 
 
