@@ -379,7 +379,7 @@ class Responder:
             # A complication told, not asked about ("pus where the needles went in"): the
             # urgent advice is the reply, whatever topic the model or the words suggest.
             return False
-        confident = turn.intent in knowledge
+        confident = turn.intent in knowledge and not self.asks_if_suitable()
         chatting = turn.intent in NOT_QUESTIONS and turn.confidence >= 0.7
         # A condition told without a question asks for no answer its topic words suggest.
         use_cues = turn.intent != "out_of_scope" and not chatting and (asks or not turn.flagged)
@@ -392,7 +392,7 @@ class Responder:
             turn.text,
             turn.intent if confident else None,
             knowledge,
-            None if chatting else state.topic,
+            None if chatting or self.asks_if_suitable() else state.topic,
             state.last_answer,
             use_cues,
             leave_out,
@@ -408,6 +408,17 @@ class Responder:
             return self.about_other_treatment(other, answers)
         self.give(answers)
         return True
+
+    def asks_if_suitable(self) -> bool:
+        """A condition told with "is it ok?" and no word of the classified topic: the patient
+        asks whether treatment suits them, which the safety reply answers. (The classifier's
+        topic came from the condition's words: "heavy with my second" read as exercise.)"""
+        entry = self.content.knowledge.get(self.turn.intent)
+        return (
+            self.turn.flagged
+            and self.phrase("asks_if_suitable")
+            and not (entry and first_phrase(self.tokens, entry.cues))
+        )
 
     def other_treatment(self) -> str | None:
         """The words for another treatment the question is about (not mesotherapy too)."""

@@ -258,6 +258,38 @@ def test_a_pain_question_beside_another_red_flag_is_still_answered(database):
     assert "pain" in messages[3]["answer"]
 
 
+HEAVY = {"entity": "contraindication", "value": "pregnancy", "text": "heavy with my second"}
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("I'm heavy with my second, about 5 months now, is it ok?", "ask_exercise"),
+        ("I'm heavy with my second, about 5 months now, is it ok?", "nlu_fallback"),
+        ("heavy with my second, is that ok?", "nlu_fallback"),
+    ],
+)
+def test_is_it_ok_after_a_condition_asks_about_the_condition_not_the_last_topic(
+    database, text, intent
+):
+    # Found using the bot: "is it ok?" after pregnancy got the gym answer again.
+    data = tracker(FIRST_TURN, text=text, intent=intent, entities=[HEAVY],
+                   topic="ask_exercise", disclaimer_shown=True)  # fmt: skip
+    messages, _ = run(data)
+    assert "utter_safety_contraindication" in responses(messages)
+    assert "utter_faq_answer" not in responses(messages)
+    assert "utter_faq_details" not in responses(messages)
+
+
+def test_a_condition_with_a_question_on_another_topic_still_gets_its_answer(database):
+    text = "I'm heavy with my second, is it ok to go to the gym after?"
+    data = tracker(FIRST_TURN, text=text, intent="ask_exercise", entities=[HEAVY],
+                   disclaimer_shown=True)  # fmt: skip
+    messages, _ = run(data)
+    answers = [m.get("answer", "") for m in messages if m.get("response") == "utter_faq_answer"]
+    assert answers and "48 hours" in answers[0]
+
+
 def test_a_third_party_mention_gets_the_general_answer_and_no_escalation(database):
     messages, _ = run("dad_takes_eliquis")
     assert responses(messages)[-1] == "utter_faq_answer"

@@ -23,6 +23,7 @@ class Dialogue:
     yes: tuple[str, ...]
     no: tuple[str, ...]
     is_it_normal: tuple[str, ...]
+    asks_if_suitable: tuple[str, ...]
     going_elsewhere: tuple[str, ...]
     asks_number: tuple[str, ...]
     asks_language: tuple[str, ...]
