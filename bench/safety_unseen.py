@@ -11,10 +11,10 @@ learned parts.
   - net alone: the second net's own categories at its threshold, for scale.
 Blind batches, each written without reading the flagger and scored once before it was read
 (that first score is kept in bench/safety_unseen_blind.yml, copied into the results); which
-round read which batch is in SAFETY.md. unseen4.yml, unseen6.yml, unseen10.yml and unseen13.yml
-are never read: the honest figures. The labelled set is also part of the net's training data,
-so its "with net" figures are not a held-out measure; the status check learns from every read
-batch (tests/safety/metrics.py READ_BATCHES), so only the unread batches measure it.
+round read which batch is in SAFETY.md. unseen4.yml, unseen6.yml, unseen10.yml, unseen13.yml and
+unseen31.yml are never read: the honest figures. The labelled set is also part of the net's
+training data, so its "with net" figures are not a held-out measure; the status check learns
+from every read batch (tests/safety/metrics.py READ_BATCHES), so only the unread batches measure it.
 Writes bench/results/safety_unseen.json.
 Run: `PYTHONPATH=. .venv/bin/python bench/safety_unseen.py`.
 """

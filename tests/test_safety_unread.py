@@ -1,11 +1,11 @@
-"""The honest figures: tests/safety/unseen4.yml, unseen6.yml, unseen10.yml and unseen13.yml, written
-blind and never read.
+"""The honest figures: tests/safety/unseen4.yml, unseen6.yml, unseen10.yml, unseen13.yml and
+unseen31.yml, written blind and never read.
 
 Each was scored once, with aggregates only: unseen4 after rounds 3 and 4 had tuned the flagger on
-the other batches, unseen6 after round 6, unseen10 after round 10, unseen13 after round 11 (their
-NOTES files say how they were written; unseen10 was asked for as a representative sample of
-everyday messages and unseen13 as one from patients across the English-speaking world, the others
-lean to hard cases). Nobody
+the other batches, unseen6 after round 6, unseen10 after round 10, unseen13 after round 11,
+unseen31 after round 21 (their NOTES files say how they were written; unseen10 and unseen31 were
+asked for as a representative sample of everyday messages and unseen13 as one from patients
+across the English-speaking world, the others lean to hard cases). Nobody
 working on the flagger reads their rows: a miss here is fixed from a new kind of message found
 elsewhere, never from the row. The floors catch regressions, for the rules alone and for the
 component as config.yml runs it (the rules with the learned status check, bot/nlu/status_net.py,
@@ -102,6 +102,19 @@ BATCHES: dict[str, tuple[int, dict[str, Floors]]] = {
                 0.92,
                 0.966,
                 {"negated": 0.02, "hypothetical": 0.0, "third_party": 0.0},
+            ),
+        },
+    ),
+    # Written after round 21 as an everyday month of messages (about a tenth in Spanish) and
+    # scored once with commit cde0411: the component met the targets on its first score.
+    "unseen31": (
+        312,
+        {
+            "rules": (0.95, 0.969, {"negated": 0.034, "hypothetical": 0.067, "third_party": 0.0}),
+            "component": (
+                0.95,
+                0.984,
+                {"negated": 0.0, "hypothetical": 0.0, "third_party": 0.0},
             ),
         },
     ),
