@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import Action, Tracker
 from rasa_sdk.types import DomainDict
 
-from actions.answers import Answer, choose, topics_in
+from actions.answers import Answer, choose, point_of, topics_in
 from actions.callback import (
     STEPS,
     Details,
@@ -392,7 +392,7 @@ class Responder:
             turn.text,
             turn.intent if confident else None,
             knowledge,
-            None if chatting or self.asks_if_suitable() else state.topic,
+            None if chatting else state.topic,
             state.last_answer,
             use_cues,
             leave_out,
@@ -410,15 +410,27 @@ class Responder:
         return True
 
     def asks_if_suitable(self) -> bool:
-        """A condition told with "is it ok?" and no word of the classified topic: the patient
-        asks whether treatment suits them, which the safety reply answers. (The classifier's
-        topic came from the condition's words: "heavy with my second" read as exercise.)"""
-        entry = self.content.knowledge.get(self.turn.intent)
-        return (
+        """A condition told with "is it ok?" and no word of the classified topic outside the
+        condition's own words: the patient asks whether treatment suits them, which the safety
+        reply answers. (The classifier's topic came from the condition's words: "heavy with my
+        second" read as exercise.)"""
+        if not (
             self.turn.flagged
             and self.phrase("asks_if_suitable")
-            and not (entry and first_phrase(self.tokens, entry.cues))
-        )
+            and not self.phrase("asks_about_doing")
+        ):
+            return False
+        entry = self.content.knowledge.get(self.turn.intent)
+        if entry is None:
+            return True
+        text = self.turn.text
+        for mention in self.turn.red + self.turn.contra:
+            start, end = mention.get("start"), mention.get("end")
+            if isinstance(start, int) and isinstance(end, int):
+                text = text[:start] + " " * (end - start) + text[end:]
+        rest = words(text)
+        named = first_phrase(rest, entry.cues) or point_of(entry, rest)
+        return not named
 
     def other_treatment(self) -> str | None:
         """The words for another treatment the question is about (not mesotherapy too)."""

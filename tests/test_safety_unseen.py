@@ -3,8 +3,8 @@
 Half A was read for error analysis in round 1. Half B stayed unread through round 2 (its blind
 figures: recall 0.942, false flags 22.2% hypothetical and 6.7% third party, bench/SAFETY.md),
 and was then read in round 3, so both halves are now training figures, kept as floors. The
-hardening issue's targets are checked on the batches that stay unread, unseen4, unseen6 and
-unseen10 (tests/test_safety_unread.py).
+hardening issue's targets are checked on the batches that stay unread (tests/safety/metrics.py
+UNREAD_BATCHES, tests/test_safety_unread.py).
 """
 
 from __future__ import annotations

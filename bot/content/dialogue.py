@@ -24,6 +24,7 @@ class Dialogue:
     no: tuple[str, ...]
     is_it_normal: tuple[str, ...]
     asks_if_suitable: tuple[str, ...]
+    asks_about_doing: tuple[str, ...]
     going_elsewhere: tuple[str, ...]
     asks_number: tuple[str, ...]
     asks_language: tuple[str, ...]
