@@ -32,6 +32,7 @@ from actions.conversation import DETAIL_ENTITY, State, Turn
 from actions.recording import Recorder
 from actions.words import asks_anything, first_phrase, is_question, starts_like_a_question, words
 from bot.content import Content, current_content
+from bot.content.knowledge import Entry
 from bot.nlu.entities import RED_FLAG
 from bot.store.models import SEVERITIES
 
@@ -379,7 +380,8 @@ class Responder:
             # A complication told, not asked about ("pus where the needles went in"): the
             # urgent advice is the reply, whatever topic the model or the words suggest.
             return False
-        confident = turn.intent in knowledge and not self.asks_if_suitable()
+        entry = knowledge.get(turn.intent)
+        confident = entry is not None and not self.asks_if_suitable(entry)
         chatting = turn.intent in NOT_QUESTIONS and turn.confidence >= 0.7
         # A condition told without a question asks for no answer its topic words suggest.
         use_cues = turn.intent != "out_of_scope" and not chatting and (asks or not turn.flagged)
@@ -409,20 +411,17 @@ class Responder:
         self.give(answers)
         return True
 
-    def asks_if_suitable(self) -> bool:
-        """A condition told with "is it ok?" and no word of the classified topic outside the
-        condition's own words: the patient asks whether treatment suits them, which the safety
-        reply answers. (The classifier's topic came from the condition's words: "heavy with my
-        second" read as exercise.)"""
+    def asks_if_suitable(self, entry: Entry) -> bool:
+        """A condition told with "is it ok?" and no word of the classified topic (`entry`)
+        outside the condition's own words: the patient asks whether treatment suits them, which
+        the safety reply answers. (The classifier's topic came from the condition's words:
+        "heavy with my second" read as exercise.)"""
         if not (
             self.turn.flagged
             and self.phrase("asks_if_suitable")
             and not self.phrase("asks_about_doing")
         ):
             return False
-        entry = self.content.knowledge.get(self.turn.intent)
-        if entry is None:
-            return True
         text = self.turn.text
         for mention in self.turn.red + self.turn.contra:
             start, end = mention.get("start"), mention.get("end")

@@ -261,6 +261,13 @@ def test_a_pain_question_beside_another_red_flag_is_still_answered(database):
 HEAVY = {"entity": "contraindication", "value": "pregnancy", "text": "heavy with my second"}
 
 
+def pregnancy_told(text: str, intent: str, **slots: Any):
+    """Run a turn that tells a pregnancy ("heavy with my second") after the disclaimer."""
+    data = tracker(FIRST_TURN, text=text, intent=intent, entities=[HEAVY],
+                   disclaimer_shown=True, **slots)  # fmt: skip
+    return run(data)
+
+
 @pytest.mark.parametrize("intent", ["ask_exercise", "ask_results", "ask_sessions"])
 def test_is_it_ok_after_a_condition_asks_about_the_condition_not_the_guessed_topic(
     database, intent
@@ -268,9 +275,7 @@ def test_is_it_ok_after_a_condition_asks_about_the_condition_not_the_guessed_top
     # Found using the bot: "heavy" made the classifier guess exercise, and the gym answer
     # followed the pregnancy reply.
     text = "I'm heavy with my second, about 5 months now, is it ok?"
-    data = tracker(FIRST_TURN, text=text, intent=intent, entities=[HEAVY],
-                   topic="ask_exercise", disclaimer_shown=True)  # fmt: skip
-    messages, _ = run(data)
+    messages, _ = pregnancy_told(text, intent, topic="ask_exercise")
     assert "utter_safety_contraindication" in responses(messages)
     assert "utter_faq_answer" not in responses(messages)
     assert "utter_faq_details" not in responses(messages)
@@ -288,10 +293,7 @@ def test_is_it_ok_after_a_condition_asks_about_the_condition_not_the_guessed_top
 def test_a_condition_with_a_question_on_another_topic_still_gets_its_answer(
     database, question, intent, answer_words
 ):
-    text = f"I'm heavy with my second, {question}"
-    data = tracker(FIRST_TURN, text=text, intent=intent, entities=[HEAVY],
-                   disclaimer_shown=True)  # fmt: skip
-    messages, _ = run(data)
+    messages, _ = pregnancy_told(f"I'm heavy with my second, {question}", intent)
     answers = [m.get("answer", "") for m in messages if m.get("response") == "utter_faq_answer"]
     assert answers and answer_words in answers[0]
 
